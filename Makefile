@@ -1,0 +1,51 @@
+# hubsignal: every target creates .venv and installs the pinned dependencies when needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Re-install whenever the dependency pins change.
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export HF_HUB_DISABLE_TELEMETRY ?= 1
+
+.PHONY: venv demo test dev run backfill sql bench status clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+demo: venv  ## offline: build the synthetic sample archive, backfill it in one run, print the results
+	$(BIN)/hubsignal demo
+
+test: venv  ## the whole test suite
+	$(BIN)/python -m pytest -q
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+dev: venv $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on http://127.0.0.1:3000
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+run: venv $(DAGSTER_HOME)/dagster.yaml  ## snapshot the most recent closed window from the live sources
+	$(BIN)/hubsignal run
+
+backfill: venv $(DAGSTER_HOME)/dagster.yaml  ## make backfill FROM=2026-10-01-03:00 TO=2026-10-28-21:00
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=<window key> TO=<window key>"; exit 2; }
+	$(BIN)/hubsignal backfill "$(FROM)" "$(TO)"
+
+status: venv  ## windows per source and status
+	$(BIN)/hubsignal status
+
+sql: venv  ## DuckDB CLI, read-only, on the copy published after each run
+	$(BIN)/duckdb -readonly "$${HUBSIGNAL_HOME:-data}/published/warehouse.duckdb"
+
+bench: venv  ## every benchmark script, one line per figure
+	@for f in benchmarks/*.py; do [ -e "$$f" ] || continue; $(BIN)/python "$$f" || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,31 @@
+"""Resources: settings from the environment, the warehouse connection and the Hub client."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from assets.hub.client import HubClient, HubPolicy
+from pipelines.settings import Settings
+
+
+class HubsignalResource(dg.ConfigurableResource):
+    """Everything an asset needs from the outside world, read from the environment at run time.
+
+    The Hub token (HF_TOKEN) is read only inside `hub_client()`: it is never a config field, so it cannot
+    show in the launchpad, run metadata or logs.
+    """
+
+    def settings(self) -> Settings:
+        return Settings.from_env()
+
+    def hub_client(self) -> HubClient:
+        s = self.settings()
+        policy = HubPolicy(
+            endpoint=s.hf_endpoint,
+            timeout_s=s.hub_timeout_s,
+            max_attempts=s.hub_max_attempts,
+            quota_per_5min=s.hub_quota_per_5min,
+        )
+        return HubClient(policy, token=os.environ.get("HF_TOKEN") or None)

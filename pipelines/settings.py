@@ -1,0 +1,82 @@
+"""Settings read from the environment at call time (never at import), with offline-friendly defaults.
+
+HF_TOKEN is deliberately absent from `Settings`: it is read only where a Hub client is built, so it can
+never end up in a repr, a log line, run metadata, the landing zone or the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SQL_DIR = PROJECT_ROOT / "sql"
+DEFAULT_FAMILIES_FILE = PROJECT_ROOT / "pipelines" / "families.yaml"
+DEFAULT_START = "2024-01-01-03:00"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"setting {name}={raw!r} is not an integer") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"setting {name}={raw!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse: Path
+    families_file: Path
+    hf_endpoint: str
+    livebench_base_url: str
+    offline: bool
+    hub_timeout_s: float
+    hub_max_attempts: int
+    hub_quota_per_5min: int
+    children_top_n: int
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def published_warehouse(self) -> Path:
+        return self.home / "published" / "warehouse.duckdb"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        home = Path(os.environ.get("HUBSIGNAL_HOME") or PROJECT_ROOT / "data").resolve()
+        return cls(
+            home=home,
+            warehouse=Path(os.environ.get("HUBSIGNAL_WAREHOUSE") or home / "warehouse.duckdb").resolve(),
+            families_file=Path(os.environ.get("HUBSIGNAL_FAMILIES") or DEFAULT_FAMILIES_FILE).resolve(),
+            hf_endpoint=(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/"),
+            livebench_base_url=(os.environ.get("LIVEBENCH_BASE_URL") or "https://livebench.ai").rstrip("/"),
+            # Offline: never fetch live; windows absent from the landing zone are recorded as missing.
+            offline=os.environ.get("HUBSIGNAL_OFFLINE", "") not in ("", "0", "false"),
+            hub_timeout_s=_float("HUBSIGNAL_HUB_TIMEOUT_S", 30.0),
+            hub_max_attempts=_int("HUBSIGNAL_HUB_MAX_ATTEMPTS", 6),
+            # Anonymous quota is 500 requests / 5 min per IP; stay under it unless told otherwise.
+            hub_quota_per_5min=_int("HUBSIGNAL_HUB_QUOTA", 450),
+            # Children counts cost one request per model: cap to the top N per family (0 = every model).
+            children_top_n=_int("HUBSIGNAL_CHILDREN_TOP_N", 40),
+        )
+
+
+def partitions_start() -> str:
+    """Window key of the first partition. Read at definition load (the partitions definition needs it)."""
+    return os.environ.get("HUBSIGNAL_START") or DEFAULT_START
