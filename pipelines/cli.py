@@ -20,7 +20,7 @@ def _instance():
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
 
-def run_windows(first_key: str, last_key: str | None = None, instance=None):
+def run_windows(first_key: str, last_key: str | None = None, instance=None, quiet: bool = False):
     """Run the whole graph for one window, or for a range of windows in ONE run (single-run backfill)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
@@ -29,12 +29,15 @@ def run_windows(first_key: str, last_key: str | None = None, instance=None):
 
     parse_window_key(first_key)
     job = defs.resolve_job_def(JOB_NAME)
+    options = {"instance": instance or _instance(), "raise_on_error": False}
+    if quiet:  # the demo prints its own summary; the run's events stay in the instance
+        options["run_config"] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     if last_key is None or last_key == first_key:
-        return job.execute_in_process(partition_key=first_key, instance=instance or _instance(), raise_on_error=False)
+        return job.execute_in_process(partition_key=first_key, **options)
     if parse_window_key(last_key) < parse_window_key(first_key):
         raise SystemExit(f"backfill range is empty: {last_key} is before {first_key}")
     tags = {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
-    return job.execute_in_process(tags=tags, instance=instance or _instance(), raise_on_error=False)
+    return job.execute_in_process(tags=tags, **options)
 
 
 def _report_failure(result) -> int:
@@ -70,10 +73,11 @@ def cmd_demo(args) -> int:
     from assets.families import load_families
     from assets.hub.sample import build_sample_archive
 
-    summary = build_sample_archive(settings.landing, load_families(settings.families_file), n_windows=args.windows)
+    sample_size = {"n_windows": args.windows} if args.windows else {}
+    summary = build_sample_archive(settings.landing, load_families(settings.families_file), **sample_size)
     first, last = summary.window_keys[0], summary.window_keys[-1]
     print(f"SYNTHETIC SAMPLE DATA: {len(summary.window_keys)} windows {first} .. {last} in {settings.landing}")
-    result = run_windows(first, last)
+    result = run_windows(first, last, quiet=True)
     if _report_failure(result):
         return 1
     print(f"\nOne Dagster run ({result.run_id[:8]}) backfilled {len(summary.window_keys)} windows into {settings.warehouse}\n")

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.partitions import windows
-
 snapshot_job = dg.define_asset_job(
     name="hubsignal_6h",
     selection=dg.AssetSelection.all(),
-    partitions_def=windows,
     description="Snapshot the Hub for a window (or replay/backfill a range), then rebuild the SQL models.",
 )
 

@@ -5,8 +5,8 @@ WITH per_family AS (
         window_start,
         family,
         any_value(families_version) AS families_version,
-        sum(downloads_all_time) AS downloads_all_time,
-        sum(downloads_30d) AS downloads_30d,
+        sum(downloads_all_time)::BIGINT AS downloads_all_time,
+        sum(downloads_30d)::BIGINT AS downloads_30d,
         count(*) AS n_models
     FROM staging.hub_models
     WHERE window_start >= $window_start AND window_start < $window_end

@@ -1,0 +1,126 @@
+"""The real Dagster job, the real huggingface_hub client and a fake Hub over HTTP on 127.0.0.1."""
+
+import gzip
+import json
+from datetime import timedelta
+
+import pytest
+
+from assets.windows import latest_closed_window, window_key
+from pipelines.cli import run_windows
+from tests.conftest import query
+from tests.fakes.fake_hub import FakeHub
+from tests.hub_fixtures import CHILDREN, EXPECTED_FAMILIES, MODELS
+
+TOKEN = "hf_TESTtokenNEVERtoBEwrittenANYWHERE0123"
+
+
+@pytest.fixture
+def hub(home, monkeypatch):
+    with FakeHub(models=MODELS, children=CHILDREN, page_size=2) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        yield fake
+
+
+def _latest_key():
+    return window_key(latest_closed_window())
+
+
+def _failure_messages(result) -> str:
+    return "\n".join(e.event_specific_data.error.message for e in result.all_events if e.is_step_failure)
+
+
+def test_live_window_lands_loads_and_builds_the_mart(home, hub):
+    key = _latest_key()
+    result = run_windows(key)
+    assert result.success, _failure_messages(result)
+
+    listing = [r for r in hub.requests_to("/api/models") if r.path == "/api/models" and r.query.get("author") == ["Qwen"]]
+    assert len(listing) == 3  # 5 Qwen models, page size 2: the real client followed the absolute Link twice
+    assert listing[0].query["sort"] == ["createdAt"]
+    assert {"downloads", "downloadsAllTime", "tags", "gated"} <= set(listing[0].query["expand"])
+
+    manifest = json.loads((home / "landing" / "hub_models" / key / "manifest.json").read_text())
+    assert manifest["origin"] == "live" and manifest["record_count"] == len(MODELS)
+    assert all(f["url"].startswith(hub.url) and len(f["sha256"]) == 64 for f in manifest["files"])
+
+    assert query(home, "SELECT count(*), count(DISTINCT model_id) FROM raw.hub_models") == [(len(MODELS), len(MODELS))]
+    parents = query(home, "SELECT base_models FROM raw.hub_models WHERE model_id = 'Qwen/Qwen3-8B'")[0][0]
+    assert parents == [{"relation": "finetune", "model_id": "Qwen/Qwen3-8B-Base"}]
+    rows = query(home, "SELECT family, downloads_all_time, downloads_30d, n_models FROM marts.family_downloads")
+    assert {f: (a, d, n) for f, a, d, n in rows} == EXPECTED_FAMILIES
+    children = dict(query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id = 'Qwen/Qwen3-8B-Base'"))
+    assert children == CHILDREN["Qwen/Qwen3-8B-Base"]
+    assert query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id LIKE 'meta-llama/Llama-3.1%'") == [("any", 1234)]
+    assert query(home, "SELECT source, status, origin FROM meta.snapshot_log ORDER BY source") == [
+        ("hub_children_counts", "observed", "live"), ("hub_models", "observed", "live")]
+    assert (home / "published" / "warehouse.duckdb").is_file()
+
+
+def test_rerun_replays_and_leaves_identical_rows(home, hub):
+    key = _latest_key()
+    assert run_windows(key).success
+    first = query(home, "SELECT * FROM raw.hub_models ORDER BY model_id")
+    mart = query(home, "SELECT * FROM marts.family_downloads ORDER BY family")
+    sent = len(hub.requests)
+    assert run_windows(key).success
+    assert len(hub.requests) == sent  # the landed window is replayed, not fetched again
+    assert query(home, "SELECT * FROM raw.hub_models ORDER BY model_id") == first
+    assert query(home, "SELECT * FROM marts.family_downloads ORDER BY family") == mart
+
+
+def test_truncated_page_fails_the_window_and_leaves_nothing(home, hub):
+    key = _latest_key()
+    hub.add_fault("truncated", page=2, times=100)
+    result = run_windows(key)
+    assert not result.success
+    assert f"hub_models window {key}: live fetch failed" in _failure_messages(result)
+    assert "author=Qwen" in _failure_messages(result) and "cursor=" in _failure_messages(result)  # names page 2
+    landed = home / "landing" / "hub_models"
+    assert not landed.exists() or list(landed.iterdir()) == []  # no window, no temp folder either
+    assert query(home, "SELECT count(*) FROM raw.hub_models") == [(0,)]
+    status, message = query(home, "SELECT status, message FROM meta.snapshot_log WHERE source = 'hub_models'")[0]
+    assert status == "missing" and "undecodable response" in message
+
+
+def test_hang_fails_within_the_timeout(home, hub, monkeypatch):
+    import time
+
+    monkeypatch.setenv("HUBSIGNAL_HUB_TIMEOUT_S", "0.5")
+    hub.add_fault("hang", times=10, seconds=5)
+    started = time.monotonic()
+    result = run_windows(_latest_key())
+    assert not result.success
+    assert "ReadTimeout" in _failure_messages(result)
+    # 2 attempts x 0.5 s plus one jittered backoff (<= 1 s) plus Dagster's own overhead.
+    assert time.monotonic() - started < 15
+
+
+def test_past_windows_without_data_are_missing_not_zero(home, hub):
+    latest = latest_closed_window()
+    first, last = window_key(latest - timedelta(hours=18)), window_key(latest - timedelta(hours=6))
+    assert run_windows(first, last).success
+    assert hub.requests_to("/api/models") == []  # only the window that just closed is ever fetched live
+    assert query(home, "SELECT window_key, status FROM meta.snapshot_log WHERE source = 'hub_models' ORDER BY 1") == [
+        (window_key(latest - timedelta(hours=h)), "missing") for h in (18, 12, 6)]
+    assert query(home, "SELECT count(*) FROM marts.family_downloads") == [(0,)]
+
+
+def test_token_is_sent_but_never_written(home, hub, monkeypatch):
+    from dagster import DagsterInstance
+
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    instance = DagsterInstance.ephemeral()
+    result = run_windows(_latest_key(), instance=instance)
+    assert result.success
+    assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in hub.requests_to("/api/models"))
+
+    for path in home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            assert TOKEN.encode() not in data, path
+    events = instance.all_logs(result.run_id)
+    assert events and all(TOKEN not in str(e) for e in events)
+    assert TOKEN not in str(result.dagster_run)
