@@ -13,12 +13,15 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assets.windows import as_utc
+
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
+_CORE_KEYS = {"manifest_version", "source", "window_key", "origin", "status", "fetched_at", "record_count", "files"}
 
 
 class LandingError(RuntimeError):
@@ -80,7 +83,10 @@ def land_window(
     """Write a complete window atomically (temp folder + rename). Refuses to overwrite a landed window."""
     final = window_dir(landing, source, key)
     if final.exists():
-        raise LandingError(f"{final}: window already landed; landed data is never overwritten")
+        state = "already landed" if (final / MANIFEST).is_file() else "exists without a manifest (inspect it by hand)"
+        raise LandingError(f"{final}: window {state}; landed data is never overwritten")
+    if clash := _CORE_KEYS & set(extra or {}):
+        raise ValueError(f"manifest extra keys {sorted(clash)} would overwrite the manifest's own fields")
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -101,7 +107,7 @@ def land_window(
                     "n_records": f.n_records,
                     "url": f.url,
                     "http_status": f.http_status,
-                    "fetched_at": (f.fetched_at or fetched_at).astimezone(timezone.utc).isoformat(),
+                    "fetched_at": as_utc(f.fetched_at or fetched_at).isoformat(),
                 }
             )
         manifest = {
@@ -110,7 +116,7 @@ def land_window(
             "window_key": key,
             "origin": origin,
             "status": "complete",
-            "fetched_at": fetched_at.astimezone(timezone.utc).isoformat(),
+            "fetched_at": as_utc(fetched_at).isoformat(),
             "record_count": sum(f.n_records for f in files),
             "files": entries,
             **(extra or {}),
@@ -119,11 +125,22 @@ def land_window(
             json.dump(manifest, fh, indent=1, sort_keys=True)
             fh.flush()
             os.fsync(fh.fileno())
-        os.rename(tmp, final)  # atomic on one filesystem; fails if `final` appeared meanwhile
+        if final.exists():  # another writer got there first (rename would replace an empty folder)
+            raise LandingError(f"{final}: window landed concurrently by another writer; keeping theirs")
+        os.rename(tmp, final)  # atomic on one filesystem
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _fsync_dir(final.parent)  # make the rename itself durable
     return final
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_window(landing: Path, source: str, key: str) -> LandedWindow:
@@ -133,6 +150,8 @@ def read_window(landing: Path, source: str, key: str) -> LandedWindow:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
         raise LandingError(f"{folder / MANIFEST}: unreadable manifest ({exc})") from exc
+    if manifest.get("status") != "complete":
+        raise LandingError(f"{folder / MANIFEST}: status is {manifest.get('status')!r}, not 'complete'")
     window = LandedWindow(folder, manifest)
     for entry in manifest.get("files", []):
         path = folder / entry["file"]

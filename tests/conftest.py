@@ -22,6 +22,7 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     # Fail fast against the fake Hub; no test may ever reach huggingface.co.
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("LIVEBENCH_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("HUBSIGNAL_HUB_TIMEOUT_S", "1")
     monkeypatch.setenv("HUBSIGNAL_HUB_MAX_ATTEMPTS", "2")
     return home

@@ -30,10 +30,19 @@ def _failure_messages(result) -> str:
     return "\n".join(e.event_specific_data.error.message for e in result.all_events if e.is_step_failure)
 
 
+HUB_STEPS = {"raw__hub_models", "raw__hub_children_counts", "staging__hub_models", "marts__family_downloads"}
+
+
+def hub_ok(result) -> bool:
+    """The Hub path succeeded. Other live sources (LiveBench, ...) have no fake here and fail on their own."""
+    done = {e.step_key for e in result.all_events if e.is_step_success}
+    return HUB_STEPS <= done
+
+
 def test_live_window_lands_loads_and_builds_the_mart(home, hub):
     key = _latest_key()
     result = run_windows(key)
-    assert result.success, _failure_messages(result)
+    assert hub_ok(result), _failure_messages(result)
 
     listing = [r for r in hub.requests_to("/api/models") if r.path == "/api/models" and r.query.get("author") == ["Qwen"]]
     assert len(listing) == 3  # 5 Qwen models, page size 2: the real client followed the absolute Link twice
@@ -52,18 +61,18 @@ def test_live_window_lands_loads_and_builds_the_mart(home, hub):
     children = dict(query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id = 'Qwen/Qwen3-8B-Base'"))
     assert children == CHILDREN["Qwen/Qwen3-8B-Base"]
     assert query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id LIKE 'meta-llama/Llama-3.1%'") == [("any", 1234)]
-    assert query(home, "SELECT source, status, origin FROM meta.snapshot_log ORDER BY source") == [
+    assert query(home, "SELECT source, status, origin FROM meta.snapshot_log WHERE source LIKE 'hub%' ORDER BY source") == [
         ("hub_children_counts", "observed", "live"), ("hub_models", "observed", "live")]
     assert (home / "published" / "warehouse.duckdb").is_file()
 
 
 def test_rerun_replays_and_leaves_identical_rows(home, hub):
     key = _latest_key()
-    assert run_windows(key).success
+    assert hub_ok(run_windows(key))
     first = query(home, "SELECT * FROM raw.hub_models ORDER BY model_id")
     mart = query(home, "SELECT * FROM marts.family_downloads ORDER BY family")
     sent = len(hub.requests)
-    assert run_windows(key).success
+    assert hub_ok(run_windows(key))
     assert len(hub.requests) == sent  # the landed window is replayed, not fetched again
     assert query(home, "SELECT * FROM raw.hub_models ORDER BY model_id") == first
     assert query(home, "SELECT * FROM marts.family_downloads ORDER BY family") == mart
@@ -73,7 +82,7 @@ def test_truncated_page_fails_the_window_and_leaves_nothing(home, hub):
     key = _latest_key()
     hub.add_fault("truncated", page=2, times=100)
     result = run_windows(key)
-    assert not result.success
+    assert not hub_ok(result)
     assert f"hub_models window {key}: live fetch failed" in _failure_messages(result)
     assert "author=Qwen" in _failure_messages(result) and "cursor=" in _failure_messages(result)  # names page 2
     landed = home / "landing" / "hub_models"
@@ -90,7 +99,7 @@ def test_hang_fails_within_the_timeout(home, hub, monkeypatch):
     hub.add_fault("hang", times=10, seconds=5)
     started = time.monotonic()
     result = run_windows(_latest_key())
-    assert not result.success
+    assert not hub_ok(result)
     assert "ReadTimeout" in _failure_messages(result)
     # 2 attempts x 0.5 s plus one jittered backoff (<= 1 s) plus Dagster's own overhead.
     assert time.monotonic() - started < 15
@@ -112,7 +121,7 @@ def test_token_is_sent_but_never_written(home, hub, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     instance = DagsterInstance.ephemeral()
     result = run_windows(_latest_key(), instance=instance)
-    assert result.success
+    assert hub_ok(result)
     assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in hub.requests_to("/api/models"))
 
     for path in home.rglob("*"):

@@ -106,7 +106,7 @@ def parse_hub_models(window: LandedWindow, window_start: datetime) -> tuple[pl.D
             raise LandingError(f"{where}: not valid JSON ({exc})") from exc
         if not isinstance(items, list):
             raise LandingError(f"{where}: expected a JSON list of models, got {type(items).__name__}")
-        org = entry.get("org") or entry["file"].split(".p")[0]
+        org = entry.get("org") or entry["file"].rsplit(".p", 1)[0]
         snapshot_ts = _naive(datetime.fromisoformat(entry.get("fetched_at") or window.manifest["fetched_at"]))
         for i, item in enumerate(items):
             at = f"{where} item {i}"
@@ -135,7 +135,8 @@ def parse_hub_models(window: LandedWindow, window_start: datetime) -> tuple[pl.D
             cols["library_name"].append(item.get("library_name"))
             cols["gated"].append(_gated(item.get("gated")))
             cols["tags"].append(tags)
-            cols["base_models"].append(base_models_from_tags(tags))
+            # No tags in the source (e.g. an imported dump): parents unknown, NULL -- not "no parents".
+            cols["base_models"].append(None if tags is None else base_models_from_tags(tags))
             cols["origin"].append(window.origin)
     frame = pl.DataFrame(cols, schema=HUB_MODELS_SCHEMA)
     try:

@@ -1,8 +1,9 @@
 """SYNTHETIC SAMPLE DATA -- NOT REAL HUGGING FACE HUB NUMBERS.
 
 This module generates the bundled *synthetic* sample archive that `make demo` replays offline. Every
-download count, like count, children count, `_id`, date and most model names' numbers below are INVENTED
-(plausible in shape and scale, nothing more). Every landed window says so in its manifest
+download, like and children count, every `_id` and every date below is INVENTED (plausible in shape and
+scale, nothing more), and so are a few model names (Qwen/Qwen3.5-9B, deepseek-ai/DeepSeek-V4,
+MiniMaxAI/MiniMax-M3 appear mid-sample). Every landed window says so in its manifest
 (`origin: "synthetic_sample"`, `synthetic: true` and a `note`), and the warehouse carries
 `origin = 'synthetic_sample'` on every row loaded from it. Never mix it with, or present it as, real data.
 
@@ -29,6 +30,7 @@ derivative count passes Llama's; a few models appear mid-sample; intra-family pa
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -420,7 +422,8 @@ class _Curves:
         """downloadsAllTime at the end of window k (0 before the model exists)."""
         if _T0 + (k + 1) * WINDOW <= self.m.created:
             return 0
-        self._extend(k)
+        if k > self._hi or k < self._lo:
+            self._extend(k)
         return math.floor(max(0.0, self._raw[k]))
 
     def downloads_30d(self, k: int) -> int:
@@ -452,8 +455,9 @@ def _commits(m: _Model) -> list[tuple[datetime, str]]:
     if m.all_time is not None:
         first_edit = min(first_edit, _T0 - timedelta(days=2))
     times.append(max(first_edit, m.created + timedelta(minutes=7)))
-    if _unit(m.id, "edit2") < 0.2:  # a card or config update during the sample
-        times.append(_T0 + timedelta(days=27 * _unit(m.id, "edit2-at")))
+    update = _T0 + timedelta(days=27 * _unit(m.id, "edit2-at"))
+    if _unit(m.id, "edit2") < 0.2 and update > times[-1]:  # a card or config update during the sample
+        times.append(update)
     out = []
     for ts in sorted(times):
         ts = ts.replace(microsecond=0)
@@ -494,10 +498,11 @@ class _Static:
     created_at: str
     tags: list[str]
     commits: list[tuple[datetime, str]]
+    children_mix: dict[str, float]
 
     @classmethod
     def of(cls, m: _Model) -> "_Static":
-        return cls(_object_id(m), _iso_ms(m.created), _tags(m), _commits(m))
+        return cls(_object_id(m), _iso_ms(m.created), _tags(m), _commits(m), _children_mix(m))
 
 
 def _item(m: _Model, st: _Static, c: _Curves, k: int, t: datetime) -> dict:
@@ -517,11 +522,16 @@ def _item(m: _Model, st: _Static, c: _Curves, k: int, t: datetime) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=None)
+def _list_url_base(org: str) -> str:
+    return f"{HUB_URL}/api/models?" + urlencode([("author", org), ("sort", "createdAt"),
+                                                *(("expand", e) for e in LIST_EXPAND)])
+
+
 def _list_url(org: str, cursor: str | None) -> str:
-    params = [("author", org), ("sort", "createdAt"), *(("expand", e) for e in LIST_EXPAND)]
-    if cursor:
-        params.append(("cursor", cursor))
-    return f"{HUB_URL}/api/models?{urlencode(params)}"
+    """The request URL as huggingface_hub sends it (repeated expand=), plus the Link cursor on later pages."""
+    url = _list_url_base(org)
+    return f"{url}&cursor={cursor}" if cursor else url
 
 
 def _cursor(last: dict) -> str:
@@ -535,18 +545,20 @@ def _dumps(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _children_counts(m: _Model, t: datetime, in_sample: list[_Model]) -> dict[str, int]:
-    """Direct children per relation at t: invented external ones plus the sample's own declared children."""
+def _children_mix(m: _Model) -> dict[str, float]:
+    """Share of each relation among m's external children (a per-model wobble around the typical mix)."""
     mix = _QUANT_MIX if (m.parent and m.parent[0] == "quantized") else _REL_MIX
+    return {rel: mix[rel] * (0.7 + 0.6 * _unit(m.id, "mix", rel)) for rel in RELATIONS}
+
+
+def _children_counts(m: _Model, mix: dict[str, float], t: datetime, in_sample: list[_Model]) -> dict[str, int]:
+    """Direct children per relation at t: invented external ones plus the sample's own declared children."""
     d = _days(t)
     if m.all_time is None:
         scale = m.kids * min(1.0, max(0.0, (t - m.created) / _DAY) / 20) ** 0.8
     else:
         scale = max(0.0, m.kids * (1 + m.kid_growth * d))
-    counts = {}
-    for rel in RELATIONS:
-        wobble = 0.7 + 0.6 * _unit(m.id, "mix", rel)
-        counts[rel] = math.floor(scale * mix[rel] * wobble)
+    counts = {rel: math.floor(scale * share) for rel, share in mix.items()}
     for child in in_sample:  # models of the sample that declare m as their parent
         if child.created <= t:
             counts[child.parent[0]] += 1
@@ -567,7 +579,8 @@ def build_sample_archive(
 
     Windows already landed are left untouched (a source at a time); the rest are written atomically by
     `land_window`. `models_per_family` keeps the first N catalog models of each family (non-family repos of
-    the shared orgs are always listed). `n_windows=None` means SAMPLE_WINDOWS.
+    the shared orgs are always listed). `n_windows=None` means SAMPLE_WINDOWS. Any window range works (a
+    window is a pure function of its time), but the story is calibrated for the default 28 days.
     """
     landing = Path(landing)
     n_windows = SAMPLE_WINDOWS if n_windows is None else n_windows
@@ -628,7 +641,7 @@ def build_sample_archive(
         children_at = t
         lines = []
         for m in members:
-            counts = _children_counts(m, end, children_of.get(m.id, []))
+            counts = _children_counts(m, static[m.id].children_mix, end, children_of.get(m.id, []))
             value = sum(counts.values()) if m.bare_children else counts
             body = json.dumps({"_id": static[m.id].object_id, "id": m.id, "childrenModelCount": value},
                               separators=(",", ":"))
@@ -649,7 +662,7 @@ def build_sample_archive(
                 "families_version": families.version, "requests_sent": len(files),
                 "page_size": SAMPLE_PAGE_SIZE})
         if need_children:
-            body = ("\n".join(lines) + "\n").encode() if lines else b""
+            body = ("\n".join(lines) + "\n").encode()  # as fetch.fetch_children writes it
             did |= _land(landing, CHILDREN_SOURCE, key, [RawFile("children.jsonl", body, len(lines))],
                          children_at, {**synthetic, "expand": CHILDREN_EXPAND, "requests_sent": len(lines),
                                        "top_n": 0})
