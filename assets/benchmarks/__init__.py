@@ -1,0 +1,1 @@
+"""Benchmark sources: LiveBench leaderboard snapshots (and legacy benchmark scores)."""
