@@ -1,0 +1,35 @@
+-- Data-quality bookkeeping (assets/checks.py, assets/quality/). Small tables: no fact-table rules apply.
+
+-- One row per (source, window, check) quarantine: a blocking SQL check found offending rows in that window.
+-- Active while released_at IS NULL; meta.snapshot_log.status is 'quarantined' while any row is active.
+CREATE TABLE IF NOT EXISTS meta.quarantine (
+    source           VARCHAR   NOT NULL,  -- meta.snapshot_log.source
+    window_start     TIMESTAMP NOT NULL,  -- UTC
+    window_key       VARCHAR   NOT NULL,
+    check_name       VARCHAR   NOT NULL,  -- sql/checks/<check_name>.sql
+    reason           VARCHAR   NOT NULL,  -- offending row count and an example row
+    n_offending      BIGINT    NOT NULL,
+    quarantined_at   TIMESTAMP NOT NULL,  -- UTC
+    run_id           VARCHAR,             -- Dagster run that found it
+    released_at      TIMESTAMP,           -- UTC; NULL = still active
+    released_by      VARCHAR              -- 're-run: check passes' | 'override: <reason>'
+);
+
+-- Explicit releases (`hubsignal release WINDOW --source S --reason "..."`): the window's data as identified
+-- by load_fingerprint is accepted although blocking checks (or the load rules) reject it.
+CREATE TABLE IF NOT EXISTS meta.quarantine_overrides (
+    source           VARCHAR   NOT NULL,
+    window_start     TIMESTAMP NOT NULL,
+    window_key       VARCHAR   NOT NULL,
+    reason           VARCHAR   NOT NULL,
+    load_fingerprint VARCHAR,             -- the override applies to this landed data + parser version only
+    released_at      TIMESTAMP NOT NULL
+);
+
+-- Schema drift: the fields seen in a landed window's raw bodies, recorded when the window is loaded.
+CREATE TABLE IF NOT EXISTS meta.raw_fields (
+    source       VARCHAR   NOT NULL,
+    window_start TIMESTAMP NOT NULL,
+    field        VARCHAR   NOT NULL,  -- top-level key of a raw record
+    n_records    BIGINT    NOT NULL   -- records of the window carrying it
+);
