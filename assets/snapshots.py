@@ -14,6 +14,8 @@ from datetime import datetime
 import polars as pl
 
 from assets import landing as lz
+from assets.quality.load_rules import LOAD_RULES_PREFIX
+from assets.quality.quarantine import overrides, record_fields
 from assets.warehouse import LogRow, open_warehouse, replace_windows
 from assets.windows import window_key
 
@@ -26,7 +28,18 @@ class Source:
     name: str  # landing folder and meta.snapshot_log.source
     table: str  # raw table the windows load into
     parser_version: str
-    parse: Callable[[lz.LandedWindow, datetime], pl.DataFrame]
+    # Returns the window's rows, or (rows, notes): notes are non-fatal findings (skipped records, partial
+    # rejections) that are logged and kept in meta.snapshot_log.message.
+    parse: Callable[[lz.LandedWindow, datetime], pl.DataFrame | tuple[pl.DataFrame, list[str]]]
+    window_column: str = "window_start"  # the table's column holding the window start
+    # Several sources loading into one table: the column holding the source name, so a window load replaces
+    # only this source's rows of the window (raw.legacy_scores.landing_source). None: the table is the source's.
+    scope_column: str | None = None
+    # Tier-1 quality rules (e.g. assets.quality.load_rules.LoadRules): problems of a parsed window; any
+    # problem quarantines it at load (no rows, files kept). Skipped for a window released by an override.
+    validate: Callable[[pl.DataFrame, lz.LandedWindow], list[str]] | None = None
+    # Top-level fields of the window's raw records -> record count, kept in meta.raw_fields (schema drift).
+    fields: Callable[[lz.LandedWindow], dict[str, int]] | None = None
 
 
 @dataclass
@@ -38,6 +51,7 @@ class SnapshotReport:
     quarantined: dict[str, str] = field(default_factory=dict)
     fetched_live: list[str] = field(default_factory=list)
     fetch_failed: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
     rows: int = 0
 
     def metadata(self) -> dict:
@@ -53,6 +67,7 @@ class SnapshotReport:
             "rows_loaded": self.rows,
             "missing": sample(self.missing) or "none",
             "quarantined": "; ".join(f"{k}: {v}" for k, v in list(self.quarantined.items())[:5]) or "none",
+            "notes": "; ".join(f"{k}: {n}" for k, ns in list(self.notes.items())[:5] for n in ns[:5]) or "none",
         }
 
 
@@ -85,15 +100,20 @@ def snapshot(
 
     # (2) Load. Only now is the warehouse opened (it is single-writer).
     with open_warehouse(warehouse) as con:
-        known = dict(
-            con.execute(
-                "SELECT window_key, load_fingerprint FROM meta.snapshot_log WHERE source = ? AND status IN ('observed', 'imported')",
+        # A window already loaded (or quarantined) from the same manifest by the same parser is left as it is:
+        # a plain re-run never silently releases a quarantined window (see assets/quality/quarantine.py).
+        known = {
+            key: (fingerprint, status, message)
+            for key, fingerprint, status, message in con.execute(
+                "SELECT window_key, load_fingerprint, status, message FROM meta.snapshot_log "
+                "WHERE source = ? AND status IN ('observed', 'imported', 'quarantined')",
                 [source.name],
             ).fetchall()
-        )
+        }
+        overridden = overrides(con, source.name)
         for i in range(0, len(windows), CHUNK_WINDOWS):
             chunk = windows[i : i + CHUNK_WINDOWS]
-            frames, log_rows, touched = [], [], []
+            frames, log_rows, touched, field_rows = [], [], [], []
             for start in chunk:
                 key = window_key(start)
                 if not lz.is_landed(landing, source.name, key):
@@ -103,30 +123,55 @@ def snapshot(
                     touched.append(start)
                     continue
                 fingerprint = f"{lz.manifest_sha256(landing, source.name, key)}:{source.parser_version}"
-                if known.get(key) == fingerprint:
-                    report.unchanged.append(key)
+                fingerprint_was, status_was, message_was = known.get(key, (None, None, None))
+                if fingerprint_was == fingerprint:
+                    if status_was == "quarantined":
+                        report.quarantined[key] = message_was or "quarantined"
+                    else:
+                        report.unchanged.append(key)
                     continue
                 touched.append(start)
                 path = str(lz.window_dir(landing, source.name, key))
                 try:
                     window = lz.read_window(landing, source.name, key)
-                    frame = source.parse(window, start)
+                    parsed = source.parse(window, start)
                 except (lz.LandingError, ValueError, KeyError) as exc:
                     report.quarantined[key] = str(exc)
                     log(f"{source.name} {key}: quarantined: {exc}")
                     log_rows.append(LogRow(source.name, start, key, "quarantined", landing_path=path,
                                            load_fingerprint=fingerprint, message=str(exc)))
                     continue
+                frame, notes = parsed if isinstance(parsed, tuple) else (parsed, [])
+                if source.fields is not None:  # the bodies parsed, so they are readable
+                    field_rows += [(source.name, start, f, n) for f, n in sorted(source.fields(window).items())]
+                problems = source.validate(frame, window) if source.validate else []
+                if problems and overridden.get(key) == fingerprint:
+                    log(f"{source.name} {key}: load rules overridden ({'; '.join(problems)})")
+                elif problems:
+                    message = LOAD_RULES_PREFIX + "; ".join(problems)
+                    report.quarantined[key] = message
+                    log(f"{source.name} {key}: quarantined: {message}")
+                    log_rows.append(LogRow(source.name, start, key, "quarantined", origin=window.origin,
+                                           n_records=frame.height, n_files=len(window.files),
+                                           fetched_at=window.fetched_at, landing_path=path,
+                                           load_fingerprint=fingerprint, message=message))
+                    continue
+                for note in notes:
+                    log(f"{source.name} {key}: {note}")
+                if notes:
+                    report.notes[key] = notes
                 status = "imported" if window.origin == "imported" else "observed"
                 log_rows.append(
                     LogRow(source.name, start, key, status, origin=window.origin, n_records=frame.height,
                            n_files=len(window.files), fetched_at=window.fetched_at, landing_path=path,
-                           load_fingerprint=fingerprint)
+                           load_fingerprint=fingerprint, message="; ".join(notes) or None)
                 )
                 frames.append(frame)
                 report.loaded.append(key)
                 report.rows += frame.height
             if touched:
                 rows = pl.concat(frames).to_arrow() if frames else None
-                replace_windows(con, source.table, touched, rows, log_rows)
+                replace_windows(con, source.table, touched, rows, log_rows, window_column=source.window_column,
+                                scope=(source.scope_column, source.name) if source.scope_column else None,
+                                also=lambda c: record_fields(c, source.name, touched, field_rows))
     return report

@@ -51,8 +51,13 @@ class SqlModel:
 
     def bound_sql(self, start: datetime, end: datetime) -> str:
         """The SELECT with the window bounds inlined as UTC timestamp literals (our own values, not input)."""
-        values = {"window_start": start, "window_end": end}
-        return _PARAM.sub(lambda m: f"TIMESTAMP '{values[m.group(1)].strftime('%Y-%m-%d %H:%M:%S')}'", self.sql)
+        return bind_window(self.sql, start, end)
+
+
+def bind_window(sql: str, start: datetime, end: datetime) -> str:
+    """`sql` with $window_start/$window_end inlined as UTC timestamp literals (also used by sql/checks)."""
+    values = {"window_start": start, "window_end": end}
+    return _PARAM.sub(lambda m: f"TIMESTAMP '{values[m.group(1)].strftime('%Y-%m-%d %H:%M:%S')}'", sql)
 
 
 def load_model(path: Path) -> SqlModel:

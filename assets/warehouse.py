@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -94,12 +94,22 @@ def replace_windows(
     window_starts: list[datetime],
     rows: pa.Table | None,
     log_rows: list[LogRow],
+    window_column: str = "window_start",
+    also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    scope: tuple[str, str] | None = None,
 ) -> None:
-    """Atomically make `table` hold exactly `rows` for these windows and record them in the log."""
+    """Atomically make `table` hold exactly `rows` for these windows and record them in the log.
+    `window_column`: the table's column holding the window start (`window_start` unless a contract says otherwise).
+    `also`: more writes for the same windows (e.g. meta.raw_fields) inside the same transaction.
+    `scope`: (column, value) when several sources share the table: only rows with column = value are replaced."""
     name = f"batch_{uuid.uuid4().hex[:8]}"
     starts = [_naive_utc(w) for w in window_starts]
     with transaction(con):
-        con.execute(f"DELETE FROM {table} WHERE window_start IN (SELECT unnest(?))", [starts])
+        if scope is None:
+            con.execute(f"DELETE FROM {table} WHERE {window_column} IN (SELECT unnest(?))", [starts])
+        else:  # (column, value): the table is shared by several sources; replace only this one's rows
+            con.execute(f"DELETE FROM {table} WHERE {window_column} IN (SELECT unnest(?)) AND {scope[0]} = ?",
+                        [starts, scope[1]])
         if rows is not None and rows.num_rows:
             con.register(name, rows)
             try:
@@ -107,6 +117,8 @@ def replace_windows(
             finally:
                 con.unregister(name)
         write_log(con, log_rows)
+        if also is not None:
+            also(con)
 
 
 def publish(warehouse: Path, published: Path) -> Path:

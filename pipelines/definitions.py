@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.benchmarks.legacy_assets import raw_legacy_scores
+from assets.benchmarks.livebench_asset import raw_livebench_scores
+from assets.cards.assets import raw_model_cards
+from assets.checks import build_checks
 from assets.family_assets import staging_families
 from assets.hub.assets import raw_hub_children_counts, raw_hub_models
 from assets.publish import build_publish_asset
+from assets.seeds import build_seed_assets
 from assets.sql_models import build_model_assets
 from pipelines.jobs import snapshot_job, snapshot_schedule
 from pipelines.resources import HubsignalResource
+from pipelines.sensors import inbox_sensor
 
 
 def build_definitions() -> dg.Definitions:
     models = build_model_assets()
-    warehouse_assets = [raw_hub_models, raw_hub_children_counts, staging_families, *models]
+    seeds = build_seed_assets()  # sql/seeds/*.csv -> staging.<name>
+    warehouse_assets = [raw_hub_models, raw_hub_children_counts, raw_livebench_scores, raw_model_cards, staging_families,
+                        raw_legacy_scores, *seeds, *models]
     publish = build_publish_asset([key for a in warehouse_assets for key in a.keys])
     return dg.Definitions(
         assets=[*warehouse_assets, publish],
+        # sql/checks/*.sql and the great_expectations suites of the tables that exist (assets/checks.py)
+        asset_checks=build_checks(key for a in warehouse_assets for key in a.keys),
         jobs=[snapshot_job],
         schedules=[snapshot_schedule],
+        sensors=[inbox_sensor],
         resources={"hubsignal": HubsignalResource()},
         # Steps are serial anyway (one DuckDB writer); in-process avoids a Python start-up per step.
         executor=dg.in_process_executor,

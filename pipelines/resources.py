@@ -6,7 +6,7 @@ import os
 
 import dagster as dg
 
-from assets.hub.client import HubClient, HubPolicy
+from assets.hub.client import HttpFetcher, HubClient, HubPolicy
 from pipelines.settings import Settings
 
 
@@ -29,3 +29,9 @@ class HubsignalResource(dg.ConfigurableResource):
             quota_per_5min=s.hub_quota_per_5min,
         )
         return HubClient(policy, token=os.environ.get("HF_TOKEN") or None)
+
+    def livebench_fetcher(self) -> HttpFetcher:
+        """Plain GETs to LIVEBENCH_BASE_URL under the same HTTP policy settings as the Hub (no token)."""
+        s = self.settings()
+        return HttpFetcher(HubPolicy(endpoint=s.livebench_base_url, timeout_s=s.hub_timeout_s,
+                                     max_attempts=s.hub_max_attempts, quota_per_5min=s.hub_quota_per_5min))

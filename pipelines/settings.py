@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
 DEFAULT_FAMILIES_FILE = PROJECT_ROOT / "pipelines" / "families.yaml"
 DEFAULT_START = "2024-01-01-03:00"
+# LiveBench releases shown on livebench.ai (question-set dates). Adding a release is one line here, or set
+# LIVEBENCH_RELEASES (comma-separated YYYY-MM-DD) to replace the list.
+DEFAULT_LIVEBENCH_RELEASES = (
+    "2024-06-24",
+    "2024-07-26",
+    "2024-08-31",
+    "2024-11-25",
+    "2025-04-02",
+    "2025-04-25",
+    "2025-05-30",
+    "2025-11-25",
+    "2025-12-23",
+    "2026-01-08",
+)
 
 
 def _int(name: str, default: int) -> int:
@@ -48,6 +63,10 @@ class Settings:
     hub_max_attempts: int
     hub_quota_per_5min: int
     children_top_n: int
+    cards_top_n: int = 5  # model cards fetched for the top N models per family (0 = every model)
+    livebench_releases: tuple[str, ...] = DEFAULT_LIVEBENCH_RELEASES  # YYYY-MM-DD, sorted, distinct
+    gx: bool = True  # run the great_expectations suites (tier 3); off: the gx_ checks report "skipped"
+    gx_max_rows: int = 200_000  # a bigger batch is validated on a reproducible sample of this many rows
 
     @property
     def landing(self) -> Path:
@@ -74,7 +93,28 @@ class Settings:
             hub_quota_per_5min=_int("HUBSIGNAL_HUB_QUOTA", 450),
             # Children counts cost one request per model: cap to the top N per family (0 = every model).
             children_top_n=_int("HUBSIGNAL_CHILDREN_TOP_N", 40),
+            # Cards cost one model_info per model, plus a download when the repo's sha changed.
+            cards_top_n=_int("HUBSIGNAL_CARDS_TOP_N", 5),
+            livebench_releases=_livebench_releases(),
+            gx=os.environ.get("HUBSIGNAL_GX", "").strip().lower() not in ("0", "off", "false", "no"),
+            gx_max_rows=_int("HUBSIGNAL_GX_MAX_ROWS", 200_000),
         )
+
+
+def _livebench_releases() -> tuple[str, ...]:
+    raw = os.environ.get("LIVEBENCH_RELEASES", "").strip()
+    if not raw:
+        return DEFAULT_LIVEBENCH_RELEASES
+    out = set()
+    for item in raw.replace(";", ",").split(","):
+        item = item.strip().replace("_", "-")
+        if not item:
+            continue
+        try:
+            out.add(date.fromisoformat(item).isoformat())
+        except ValueError:
+            raise ValueError(f"setting LIVEBENCH_RELEASES: {item!r} is not a date YYYY-MM-DD") from None
+    return tuple(sorted(out))
 
 
 def partitions_start() -> str:

@@ -25,6 +25,8 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("LIVEBENCH_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("HUBSIGNAL_HUB_TIMEOUT_S", "1")
     monkeypatch.setenv("HUBSIGNAL_HUB_MAX_ATTEMPTS", "2")
+    # The great_expectations suites cost seconds per run: tests/test_quality_gx.py turns them back on.
+    monkeypatch.setenv("HUBSIGNAL_GX", "off")
     return home
 
 

@@ -42,7 +42,7 @@ def test_sql_model_dependencies_come_from_the_sql():
 
 def test_every_partitioned_asset_runs_ranges_in_one_run():
     for asset in defs.resolve_asset_graph().assets_defs:
-        if asset.partitions_def is not None:
+        if asset.partitions_def is not None and asset.keys:  # (asset checks have no keys and no backfill policy)
             assert asset.backfill_policy == dg.BackfillPolicy.single_run(), asset.key
             assert asset.partitions_def.get_cron_schedule() == "0 3,9,15,21 * * *"
 

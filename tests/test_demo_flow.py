@@ -29,6 +29,7 @@ def test_demo_command_runs_offline_on_a_small_sample(tmp_path):
     out = proc.stdout
     assert "SYNTHETIC SAMPLE DATA" in out and "One Dagster run" in out and "Elapsed:" in out
     assert "cumulative_downloads" in out and "Qwen" in out
+    assert "Quality checks: " in out and " 0 failed | quarantined windows: none" in out  # 6 windows: none broken
     assert (tmp_path / "demo" / "published" / "warehouse.duckdb").is_file()
 
 

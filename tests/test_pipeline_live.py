@@ -10,6 +10,7 @@ from assets.windows import latest_closed_window, window_key
 from pipelines.cli import run_windows
 from tests.conftest import query
 from tests.fakes.fake_hub import FakeHub
+from tests.fakes.fake_livebench import FakeLiveBench
 from tests.hub_fixtures import CHILDREN, EXPECTED_FAMILIES, MODELS
 
 TOKEN = "hf_TESTtokenNEVERtoBEwrittenANYWHERE0123"
@@ -17,8 +18,12 @@ TOKEN = "hf_TESTtokenNEVERtoBEwrittenANYWHERE0123"
 
 @pytest.fixture
 def hub(home, monkeypatch):
-    with FakeHub(models=MODELS, children=CHILDREN, page_size=2) as fake:
+    # A tiny LiveBench too, so the whole run (and the published copy after it) succeeds.
+    livebench_files = {"table_2024_08_31.csv": "model,r1\nm,1\n", "categories_2024_08_31.json": '{"R": ["r1"]}'}
+    with FakeHub(models=MODELS, children=CHILDREN, page_size=2) as fake, FakeLiveBench(livebench_files) as livebench:
         monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        monkeypatch.setenv("LIVEBENCH_BASE_URL", livebench.url)
+        monkeypatch.setenv("LIVEBENCH_RELEASES", "2024-08-31")
         yield fake
 
 

@@ -10,23 +10,37 @@ from assets import landing as lz
 from assets.families import load_families
 from assets.hub import parse
 from assets.hub.fetch import fetch_children, fetch_hub_models, models_for_children
+from assets.quality.freshness import RAW_SNAPSHOT_FRESHNESS
+from assets.quality.load_rules import Expect, LoadRules, json_list_fields, jsonl_body_fields, manifest_list
 from assets.snapshots import SnapshotReport, Source, snapshot
 from assets.windows import latest_closed_window, window_key, window_starts
 from pipelines.partitions import windows
 from pipelines.resources import HubsignalResource
 from pipelines.settings import Settings
 
+def _listed_orgs(frame: pl.DataFrame, window: lz.LandedWindow) -> set[str]:
+    """Orgs whose listing landed in the window (as parse names them), whether or not they had models."""
+    return {entry.get("org") or entry["file"].split(".p")[0] for entry, _ in window.files}
+
+
 HUB_MODELS = Source(
     name="hub_models",
     table="raw.hub_models",
     parser_version=parse.PARSER_VERSION,
-    parse=lambda window, start: parse.parse_hub_models(window, start)[0],
+    # An imported window's manifest note (e.g. which fields the dump lacked) goes to meta.snapshot_log.message.
+    parse=lambda window, start: (parse.parse_hub_models(window, start)[0],
+                                 [window.manifest["note"]] if window.origin == "imported" and window.manifest.get("note") else []),
+    # Tier 1: rows, one per model, and a listing for every org the crawl was configured with (manifest `orgs`).
+    validate=LoadRules(unique=("model_id",), expect=(Expect("org", manifest_list("orgs"), _listed_orgs),)),
+    fields=json_list_fields,
 )
 HUB_CHILDREN = Source(
     name="hub_children_counts",
     table="raw.hub_children_counts",
     parser_version=parse.PARSER_VERSION,
     parse=parse.parse_children,
+    validate=LoadRules(unique=("model_id", "relation")),
+    fields=jsonl_body_fields,
 )
 
 
@@ -62,6 +76,7 @@ def _run_snapshot(context: dg.AssetExecutionContext, settings: Settings, source:
     pool="duckdb",
     group_name="hub",
     kinds={"duckdb"},
+    freshness_policy=RAW_SNAPSHOT_FRESHNESS,
     description="One row per (window, model) of every tracked org: downloads (30-day and all-time), likes, "
     "tags and declared parents, from the landing zone (replay) or live for the window that just closed.",
 )
@@ -88,6 +103,7 @@ def raw_hub_models(context: dg.AssetExecutionContext, hubsignal: HubsignalResour
     pool="duckdb",
     group_name="hub",
     kinds={"duckdb"},
+    freshness_policy=RAW_SNAPSHOT_FRESHNESS,
     description="Direct derivative counts per relation (childrenModelCount) for each family's most "
     "downloaded models (HUBSIGNAL_CHILDREN_TOP_N per family; 0 = all).",
 )

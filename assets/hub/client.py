@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import re
+import tempfile
 import threading
 import time
 from collections import deque
@@ -216,12 +217,15 @@ class PolicyTransport(httpx2.BaseTransport):
         self._inner.close()
 
 
+def _proxy_mounts() -> dict[str, PolicyTransport]:
+    # A custom transport turns off httpx2's env proxies (HTTPS_PROXY, NO_PROXY): mount them back.
+    return {pattern: PolicyTransport(httpx2.HTTPTransport(proxy=proxy) if proxy else None)
+            for pattern, proxy in get_environment_proxies().items()}
+
+
 def _client_factory() -> httpx2.Client:
     # hf_request_event_hook keeps the library's offline-mode guard and request ids (it redacts tokens).
-    # A custom transport turns off httpx2's env proxies (HTTPS_PROXY, NO_PROXY): mount them back.
-    mounts = {pattern: PolicyTransport(httpx2.HTTPTransport(proxy=proxy) if proxy else None)
-              for pattern, proxy in get_environment_proxies().items()}
-    return httpx2.Client(transport=PolicyTransport(), mounts=mounts, follow_redirects=True,
+    return httpx2.Client(transport=PolicyTransport(), mounts=_proxy_mounts(), follow_redirects=True,
                          event_hooks={"request": [_hf_http.hf_request_event_hook]}, timeout=None)
 
 
@@ -285,8 +289,11 @@ class HubClient:
                 raise self._decode_error(recording, f"{self._api.endpoint}/api/models", exc) from exc
         return list(recording)
 
-    def model_info_raw(self, repo_id: str, expand: list[str]) -> RecordedResponse | None:
-        """Raw `model_info(repo_id, expand)` response; None when the repo does not exist."""
+    def model_info_raw(self, repo_id: str, expand: list[str], lenient: bool = False) -> RecordedResponse | None:
+        """Raw `model_info(repo_id, expand)` response; None when the repo does not exist.
+
+        lenient=True: a 200 answer that huggingface_hub cannot turn into a ModelInfo (e.g. an off-spec
+        `evalResults` item) is still returned as received; the caller parses the raw body defensively."""
         with self._call() as recording:
             try:
                 self._api.model_info(repo_id, expand=list(expand))
@@ -297,5 +304,53 @@ class HubClient:
             except HfHubHTTPError:
                 raise
             except _DECODE_ERRORS as exc:
+                if lenient and recording and recording[-1].status == 200:
+                    return recording[-1]
                 raise self._decode_error(recording, f"{self._api.endpoint}/api/models/{repo_id}", exc) from exc
         return recording[-1]
+
+    def card_raw(self, repo_id: str, revision: str) -> RecordedResponse:
+        """README.md of `repo_id` at `revision` (pin a commit sha), as received. Downloaded by the library's own
+        `hf_hub_download` (HEAD for the metadata, then GET) into a throw-away cache, under this policy.
+        Raises the library's errors: RemoteEntryNotFoundError (no README at that revision), GatedRepoError
+        (401/403 with X-Error-Code GatedRepo), RepositoryNotFoundError (no such repo)."""
+        with self._call() as recording, tempfile.TemporaryDirectory(prefix="hubsignal-card-") as cache:
+            self._api.hf_hub_download(repo_id, "README.md", revision=revision, cache_dir=cache)
+        return recording[-1]  # the GET (the HEAD before it has no body)
+
+
+class HttpFetcher:
+    """Plain recorded GETs for non-Hub sources (e.g. LiveBench's static files) under the SAME policy
+    engine as the Hub: per-attempt timeout, retries on 408/429/5xx and network errors honouring
+    Retry-After / RateLimit, pacing. Sends no token and no Hub headers."""
+
+    def __init__(self, policy: HubPolicy | None = None, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+        self.policy = policy or HubPolicy()
+        self._engine = _Engine(self.policy, clock, sleep, rng or random.Random())
+        self._client = httpx2.Client(transport=PolicyTransport(), mounts=_proxy_mounts(), follow_redirects=True,
+                                     timeout=None, headers={"User-Agent": f"hubsignal/{_version()}"})
+
+    @property
+    def requests_sent(self) -> int:
+        return self._engine.requests_sent
+
+    def get_raw(self, url: str) -> RecordedResponse:
+        """The final answer to GET url as received, whatever its status (404 included); HubRequestError
+        when the retries are exhausted or the transport fails for good."""
+        call = _Call(self._engine, [])
+        reset = _CURRENT.set(call)
+        try:
+            self._client.get(url)
+        finally:
+            _CURRENT.reset(reset)
+        return call.recording[-1]
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpFetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -13,6 +13,10 @@ from assets.hub.parse import CHILDREN_EXPAND, LIST_EXPAND
 from assets.landing import RawFile
 
 
+class EmptySnapshotError(RuntimeError):
+    """A listing that returned nothing at all: never landed as a real snapshot."""
+
+
 def fetch_hub_models(client: HubClient, orgs: list[str], log: Callable[[str], None] = print) -> list[RawFile]:
     """Every model of every tracked org, page by page as received (sorted by creation: a stable key)."""
     files: list[RawFile] = []
@@ -23,12 +27,12 @@ def fetch_hub_models(client: HubClient, orgs: list[str], log: Callable[[str], No
             try:
                 records = len(json.loads(page.body))
             except ValueError as exc:  # the client already decoded it; this guards the landing contract
-                raise HubRequestError(f"GET {page.url}: page is not valid JSON ({exc})") from exc
+                raise HubRequestError("GET", page.url, f"page is not valid JSON ({exc})", page.attempts) from exc
             n += records
             files.append(RawFile(f"{org}.p{i:04d}.json", page.body, records, page.url, page.status, page.fetched_at))
         log(f"listed {org}: {n} models in {len(pages)} page(s)")
     if not any(f.n_records for f in files):
-        raise HubRequestError(f"the Hub listed no model at all for the {len(orgs)} tracked orgs: refusing an empty snapshot")
+        raise EmptySnapshotError(f"the Hub listed no model at all for the {len(orgs)} tracked orgs: refusing an empty snapshot")
     return files
 
 

@@ -25,6 +25,12 @@ start below Llama's and pass them inside the 28 days while Qwen leads the 30-day
 DeepSeek's 30-day downloads pass Mistral's mid-sample (helped by a model released mid-sample); Qwen's
 derivative count passes Llama's; a few models appear mid-sample; intra-family parents are declared in tags
 (e.g. Qwen/Qwen3-8B is a finetune of Qwen/Qwen3-8B-Base, Qwen/Qwen3-8B-GGUF a quantization of Qwen/Qwen3-8B).
+
+One window is deliberately broken, so that `make demo` shows quarantine (SAMPLE_BROKEN_WINDOW, on by default;
+`broken_window=None` builds the archive without it, every other window byte-identical either way): in
+2026-10-08-15:00 the crawl of the Qwen org stopped after its first listing page, as a partial crawl would, so
+the two models of page 2 are missing from that window's listing and from its children counts. The quality
+gates (sql/checks/hub_models_partial_crawl.sql) quarantine that window; its manifest says it is broken.
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ SAMPLE_PAGE_SIZE = 5
 HUB_MODELS_SOURCE = "hub_models"
 CHILDREN_SOURCE = "hub_children_counts"
 HUB_URL = "https://huggingface.co"
+# (window key, org): in this window the org's listing stops after page 1 (a partial crawl), see the docstring.
+SAMPLE_BROKEN_WINDOW = ("2026-10-08-15:00", "Qwen")
 
 _SEED = "hubsignal-synthetic-sample-v1"
 # Time origin of every curve. Fixed (not the `first_window` argument) so that a window's content never
@@ -574,6 +582,7 @@ def build_sample_archive(
     first_window: str = SAMPLE_FIRST_WINDOW,
     n_windows: int | None = SAMPLE_WINDOWS,
     models_per_family: int | None = None,
+    broken_window: tuple[str, str] | None = SAMPLE_BROKEN_WINDOW,
 ) -> SampleSummary:
     """Land the SYNTHETIC sample archive (hub_models + hub_children_counts) for n_windows windows.
 
@@ -581,6 +590,7 @@ def build_sample_archive(
     `land_window`. `models_per_family` keeps the first N catalog models of each family (non-family repos of
     the shared orgs are always listed). `n_windows=None` means SAMPLE_WINDOWS. Any window range works (a
     window is a pure function of its time), but the story is calibrated for the default 28 days.
+    `broken_window`: (window key, org) whose listing stops after page 1 (None: no broken window).
     """
     landing = Path(landing)
     n_windows = SAMPLE_WINDOWS if n_windows is None else n_windows
@@ -621,10 +631,15 @@ def build_sample_archive(
         t = end + timedelta(minutes=2 + int(6 * _unit("fetch", key)), seconds=int(60 * _unit("fetch-s", key)))
         listing_at = t
         files: list[RawFile] = []
+        in_listing: set[str] = set()
+        broken = broken_window is not None and broken_window[0] == key
         for org, models in plan:
             items = [_item(m, static[m.id], curves[m.id], k, end) for m in models if m.created < end]
             items.sort(key=lambda it: (it["createdAt"], it["_id"]), reverse=True)  # sort=createdAt, descending
             pages = [items[i:i + SAMPLE_PAGE_SIZE] for i in range(0, len(items), SAMPLE_PAGE_SIZE)] or [[]]
+            if broken and org == broken_window[1]:
+                pages = pages[:1]  # the deliberately partial crawl: page 2 onwards never fetched
+            in_listing.update(it["id"] for page in pages for it in page)
             cursor = None
             for page_no, page in enumerate(pages, 1):
                 files.append(RawFile(
@@ -635,7 +650,7 @@ def build_sample_archive(
                 t += timedelta(seconds=1 + int(2 * _unit("page", key, org, page_no)))
 
         # Children: every family model of the listing, ordered as fetch.models_for_children does.
-        members = [m for m in present if family_of[m.id] is not None]
+        members = [m for m in present if family_of[m.id] is not None and m.id in in_listing]
         members.sort(key=lambda m: (family_of[m.id], -curves[m.id].downloads_30d(k), m.id))
         t += timedelta(seconds=3)
         children_at = t
@@ -660,7 +675,9 @@ def build_sample_archive(
             did |= _land(landing, HUB_MODELS_SOURCE, key, files, listing_at, {
                 **synthetic, "orgs": [org for org, _ in plan], "expand": LIST_EXPAND,
                 "families_version": families.version, "requests_sent": len(files),
-                "page_size": SAMPLE_PAGE_SIZE})
+                "page_size": SAMPLE_PAGE_SIZE,
+                **({"deliberately_broken": f"partial crawl: the {broken_window[1]} listing stops after page 1 "
+                                          "(demo of quarantine)"} if broken else {})})
         if need_children:
             body = ("\n".join(lines) + "\n").encode()  # as fetch.fetch_children writes it
             did |= _land(landing, CHILDREN_SOURCE, key, [RawFile("children.jsonl", body, len(lines))],

@@ -5,7 +5,8 @@
 
 Routes: GET /api/models (author, repeated filter AND-ed over tags, sort, expand / expand[], limit, cursor
 pagination with an ABSOLUTE Link header), GET /api/models/{repo_id} (model_info, incl. childrenModelCount
-and baseModels), GET /api/agent-harnesses (404). Every answer carries RateLimit / RateLimit-Policy headers
+and baseModels), GET|HEAD /{repo_id}/resolve/{revision}/README.md (card files, see `cards`),
+GET /api/agent-harnesses (404). Every answer carries RateLimit / RateLimit-Policy headers
 (fixed 300 s window; past `quota` requests the fake answers 429 on its own).
 
 Faults: `hub.add_fault(kind, path_prefix="/api/models", times=1, page=None, **kw)` queues a fault for the
@@ -107,18 +108,27 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.server.hub._handle(self)
 
+    def do_HEAD(self) -> None:  # noqa: N802  (hf_hub_download asks for file metadata first)
+        self.server.hub._handle(self)
+
     def log_message(self, *args) -> None:  # quiet test output
         pass
 
 
 class FakeHub:
     def __init__(self, models: list[dict] = (), children: dict[str, dict[str, int] | int] | None = None,
-                 page_size: int = 2, quota: int = 500, enforce_quota: bool = True, gzip: bool = False):
+                 page_size: int = 2, quota: int = 500, enforce_quota: bool = True, gzip: bool = False,
+                 cards: dict[str, str | bytes | int] | None = None):
         """children: per model id, the childrenModelCount to serve (object by relation, or a bare int);
         models not listed get per-relation counts derived from the other models' base_model tags.
         quota: requests per 300 s window (RateLimit headers); past it the fake answers 429 if enforce_quota.
-        gzip: compress answers when the client accepts it (as the real Hub does)."""
+        gzip: compress answers when the client accepts it (as the real Hub does).
+        cards: per repo id, its README.md (text or bytes) served at /{repo_id}/resolve/{sha or main}/README.md,
+        or an int status: 404 = no README (X-Error-Code EntryNotFound), 401/403 = gated (X-Error-Code
+        GatedRepo: 401 anonymous, 403 token without access). Repos not listed have no README (404).
+        Other revisions: 404 RevisionNotFound; unknown repos: 404 RepoNotFound."""
         self.models = {m["id"]: m for m in models}
+        self.cards = dict(cards or {})  # mutable: tests change a card (and the repo's sha) between runs
         self.children = dict(children or {})
         self.page_size, self.quota, self.enforce_quota, self.gzip = page_size, quota, enforce_quota, gzip
         self.requests: list[SeenRequest] = []
@@ -174,7 +184,8 @@ class FakeHub:
         if self.enforce_quota and self._window_count > self.quota and not fault:
             fault = _Fault("429", split.path, 1, None, {"reset": reset})
         status, payload, extra = self._route(split.path, query, split.query)
-        body = json.dumps(payload, separators=(",", ":")).encode()  # compact, like the Hub
+        # JSON compact, like the Hub; bytes (a repo file) as they are
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
         headers.update(extra)
         declared = None
         if fault and fault.kind.isdigit():
@@ -212,7 +223,8 @@ class FakeHub:
             h.send_header(name, value)
         h.send_header("Content-Length", str(declared if declared is not None else len(body)))
         h.end_headers()
-        h.wfile.write(body)
+        if h.command != "HEAD":
+            h.wfile.write(body)
         if declared is not None:
             h.close_connection = True
 
@@ -222,7 +234,29 @@ class FakeHub:
             return self._list(query, raw_query)
         if path.startswith("/api/models/"):
             return self._info(path[len("/api/models/"):], query)
+        if "/resolve/" in path:
+            return self._resolve(path)
         return 404, {"error": "Not Found"}, {}
+
+    def _resolve(self, path: str) -> tuple[int, object, dict]:
+        """A repo file at a revision, with the headers huggingface_hub's download needs (ETag, X-Repo-Commit)."""
+        repo_id, _, rest = path.lstrip("/").partition("/resolve/")
+        revision, _, filename = rest.partition("/")
+        model = self.models.get(repo_id)
+        if model is None:
+            return 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"}
+        sha = model.get("sha")
+        if revision not in (sha, "main"):
+            return 404, {"error": f"Invalid rev id: {revision}"}, {"X-Error-Code": "RevisionNotFound"}
+        card = self.cards.get(repo_id, 404) if filename == "README.md" else 404
+        if card == 404:
+            return 404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": sha}
+        if isinstance(card, int):
+            message = f"Access to model {repo_id} is restricted. You must have access to it and be authenticated to access it. Please log in."
+            return card, {"error": message}, {"X-Error-Code": "GatedRepo", "X-Error-Message": message}
+        body = card.encode() if isinstance(card, str) else card
+        etag = hashlib.sha1(b"blob %d\0" % len(body) + body).hexdigest()  # a git blob id, like the Hub's
+        return 200, body, {"Content-Type": "text/plain; charset=utf-8", "ETag": f'"{etag}"', "X-Repo-Commit": sha}
 
     @staticmethod
     def _expand(query: dict) -> list[str]:
