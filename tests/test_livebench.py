@@ -433,7 +433,7 @@ def live(home, monkeypatch):
 
 
 def test_live_snapshot_end_to_end_then_replay(home, live, monkeypatch):
-    monkeypatch.setenv("HF_TOKEN", "hf_TESTtokenNEVERtoBEwrittenANYWHERE0123")
+    monkeypatch.setenv("HF_TOKEN", "hf_test-token-never-written-anywhere-0123")
     live.add_fault("503", path_prefix="/table_2024_08_31.csv", times=1)
     key = window_key(latest_closed_window())
     result = _run_livebench(key)

@@ -13,7 +13,7 @@ from tests.fakes.fake_hub import FakeHub
 from tests.fakes.fake_livebench import FakeLiveBench
 from tests.hub_fixtures import CHILDREN, EXPECTED_FAMILIES, MODELS
 
-TOKEN = "hf_TESTtokenNEVERtoBEwrittenANYWHERE0123"
+TOKEN = "hf_test-token-never-written-anywhere-0123"
 
 
 @pytest.fixture
