@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import polars as pl
 
@@ -17,7 +17,7 @@ from assets import landing as lz
 from assets.quality.load_rules import LOAD_RULES_PREFIX
 from assets.quality.quarantine import overrides, record_fields
 from assets.warehouse import LogRow, open_warehouse, replace_windows
-from assets.windows import window_key
+from assets.windows import latest_closed_window, window_key, window_starts
 
 # Windows loaded per transaction in a range run: bounds memory, keeps each window all-or-nothing.
 CHUNK_WINDOWS = 64
@@ -174,4 +174,30 @@ def snapshot(
                 replace_windows(con, source.table, touched, rows, log_rows, window_column=source.window_column,
                                 scope=(source.scope_column, source.name) if source.scope_column else None,
                                 also=lambda c: record_fields(c, source.name, touched, field_rows))
+    return report
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def live_window(settings) -> datetime | None:
+    """The window a run may fetch live: the one that just closed, or none when offline."""
+    return None if settings.offline else latest_closed_window(utc_now())
+
+
+def run_snapshot(context, settings, source: Source, fetch) -> SnapshotReport:
+    """`snapshot` over the run's windows, as every snapshot asset runs it. A failed live fetch fails the step
+    (so the UI shows the window) after the other windows are loaded and logged."""
+    import dagster as dg
+
+    tw = context.partition_time_window
+    report = snapshot(source, window_starts(tw.start, tw.end), landing=settings.landing,
+                      warehouse=settings.warehouse, live_window=live_window(settings), fetch=fetch,
+                      log=context.log.info, now=utc_now)
+    if report.fetch_failed:
+        raise dg.Failure(
+            description="; ".join(f"{source.name} window {k}: live fetch failed: {e}" for k, e in report.fetch_failed.items()),
+            metadata=report.metadata(),
+        )
     return report

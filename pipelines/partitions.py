@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import dagster as dg
 
+from assets.windows import WINDOW_KEY_FORMAT
 from pipelines.settings import partitions_start
 
 WINDOW_CRON = "0 3,9,15,21 * * *"
-WINDOW_KEY_FORMAT = "%Y-%m-%d-%H:%M"
-WINDOW = timedelta(hours=6)
 
 windows = dg.TimeWindowPartitionsDefinition(
     cron_schedule=WINDOW_CRON,

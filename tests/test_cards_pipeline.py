@@ -64,7 +64,7 @@ def _run(key: str, monkeypatch, *, live: str | None = None, last: str | None = N
 
     if live:
         now = parse_window_key(live) + WINDOW + timedelta(minutes=7)
-        monkeypatch.setattr("assets.hub.assets._now", lambda: now)
+        monkeypatch.setattr("assets.snapshots.utc_now", lambda: now)
     job = defs.resolve_job_def(JOB_NAME)
     options = {"asset_selection": assets, "raise_on_error": False, "instance": dg.DagsterInstance.ephemeral()}
     if last:

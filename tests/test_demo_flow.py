@@ -8,7 +8,7 @@ from assets.families import load_families
 from assets.hub.sample import build_sample_archive
 from pipelines.cli import run_windows
 from pipelines.settings import DEFAULT_FAMILIES_FILE
-from tests.conftest import PROJECT, query
+from tests.conftest import query
 
 TABLES = {
     "raw.hub_models": "SELECT * FROM raw.hub_models ORDER BY window_start, model_id",

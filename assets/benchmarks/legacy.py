@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import math
 import re
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from assets import landing as lz
+from assets.benchmarks.csv_records import csv_records, decode
 from assets.landing import LandedWindow, RawFile
 from assets.windows import as_utc, window_floor, window_key
 
@@ -139,24 +139,9 @@ class CsvFile:
 
 def read_csv(name: str, body: bytes, required: tuple[str, ...] = ()) -> CsvFile:
     """A CSV as (line, row) records; raises ScoreFileError naming the file and line when it is malformed."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScoreFileError(f"{name}: not UTF-8 text (byte offset {exc.start})") from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     records: list[tuple[int, dict[str, str]]] = []
-    previous_end = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ScoreFileError(f"{name} line {previous_end + 1}: malformed CSV ({exc})") from None
-        line, previous_end = previous_end + 1, reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
+    for line, fields in csv_records(name, decode(name, body, ScoreFileError), ScoreFileError):
         if header is None:
             header = [f.strip() for f in fields]
             dupes = sorted({h for h in header if h and header.count(h) > 1})

@@ -10,18 +10,17 @@ Two kinds of landing source share the table; each window load replaces only its 
 """
 
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import dagster as dg
 
 from assets import landing as lz
 from assets.benchmarks import card_scores, legacy
 from assets.families import load_families
-from assets.hub import parse as hub_parse
-from assets.hub.assets import HUB_MODELS, raw_hub_models
-from assets.hub.fetch import models_for_children
-from assets.snapshots import SnapshotReport, Source, snapshot
-from assets.windows import latest_closed_window, window_key, window_starts
+from assets.hub.assets import raw_hub_models
+from assets.hub.fetch import top_models_in_window
+from assets.snapshots import SnapshotReport, Source, live_window, snapshot, utc_now
+from assets.windows import window_key, window_starts
 from pipelines.partitions import windows
 from pipelines.resources import HubsignalResource
 
@@ -37,10 +36,6 @@ CARD_SCORES = Source(
 def score_file_source(name: str) -> Source:
     return Source(name=name, table=legacy.TABLE, parser_version=legacy.PARSER_VERSION,
                   parse=legacy.parse_score_window, scope_column="landing_source")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dg.asset(
@@ -62,11 +57,7 @@ def raw_legacy_scores(context: dg.AssetExecutionContext, hubsignal: HubsignalRes
     starts = window_starts(tw.start, tw.end)
 
     def fetch(start: datetime):
-        key = window_key(start)
-        # The models come from this window's landed listing (the source of truth), not from the warehouse.
-        listing = lz.read_window(settings.landing, HUB_MODELS.name, key)
-        models, _ = hub_parse.parse_hub_models(listing, start)
-        chosen = models_for_children(models, families, settings.cards_top_n)
+        chosen = top_models_in_window(settings.landing, start, families, settings.cards_top_n)
         client = hubsignal.hub_client()
         context.log.info(f"model-index/evalResults of {len(chosen)} model cards")
         body = card_scores.fetch_card_scores(client, chosen, log=context.log.info)
@@ -74,8 +65,7 @@ def raw_legacy_scores(context: dg.AssetExecutionContext, hubsignal: HubsignalRes
                         "families_version": families.version, "requests_sent": client.requests_sent}
 
     cards = snapshot(CARD_SCORES, starts, landing=settings.landing, warehouse=settings.warehouse,
-                     live_window=None if settings.offline else latest_closed_window(_now()), fetch=fetch,
-                     log=context.log.info, now=_now)
+                     live_window=live_window(settings), fetch=fetch, log=context.log.info, now=utc_now)
     for key, notes in cards.notes.items():  # off-spec cards and entries: skipped, each named
         for note in notes:
             context.log.warning(f"{card_scores.SOURCE} {key}: {note}")
@@ -87,7 +77,7 @@ def raw_legacy_scores(context: dg.AssetExecutionContext, hubsignal: HubsignalRes
         if landed:
             files.append(snapshot(score_file_source(name), landed, landing=settings.landing,
                                   warehouse=settings.warehouse, live_window=None, fetch=None,
-                                  log=context.log.info, now=_now))
+                                  log=context.log.info, now=utc_now))
     metadata = {
         **{f"cards_{k}": v for k, v in cards.metadata().items()},
         "score_files_loaded": sum(len(r.loaded) for r in files),

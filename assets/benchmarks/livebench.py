@@ -29,8 +29,6 @@ Outcomes (never a crash; every skipped or rejected thing is named in a note kept
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
@@ -40,6 +38,7 @@ from datetime import date, datetime
 
 import polars as pl
 
+from assets.benchmarks.csv_records import csv_records, decode
 from assets.hub.client import HttpFetcher
 from assets.landing import LandedWindow, RawFile
 from assets.windows import as_utc
@@ -107,10 +106,7 @@ def to_score(cell: str) -> float | None:
 
 
 def _text(name: str, body: bytes) -> str:
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LiveBenchFileError(f"{name}: not UTF-8 text (byte offset {exc.start})") from None
+    return decode(name, body, LiveBenchFileError)
 
 
 # ------------------------------------------------------------------------------------------------ table
@@ -125,21 +121,10 @@ class Table:
 
 def parse_table(name: str, body: bytes) -> Table:
     """A leaderboard CSV; raises LiveBenchFileError naming the file and line when it is malformed."""
-    reader = csv.reader(io.StringIO(_text(name, body), newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []  # (first physical line, fields)
     header: list[str] | None = None
     header_line = 0
-    previous_end = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise LiveBenchFileError(f"{name} line {previous_end + 1}: malformed CSV ({exc})") from None
-        line, previous_end = previous_end + 1, reader.line_num
-        if not any(f.strip() for f in fields):
-            continue  # blank line (or only separators)
+    for line, fields in csv_records(name, _text(name, body), LiveBenchFileError):
         if header is None:
             header, header_line = [f.strip() for f in fields], line
         else:

@@ -7,9 +7,8 @@ from datetime import datetime
 import dagster as dg
 
 from assets.benchmarks.livebench import PARSER_VERSION, SOURCE, fetch_livebench, parse_livebench, table_file
-from assets.hub.assets import _run_snapshot as run_snapshot  # the shared snapshot wiring (live window, failures)
 from assets.quality.load_rules import Expect, LoadRules
-from assets.snapshots import Source
+from assets.snapshots import Source, run_snapshot
 from pipelines.partitions import windows
 from pipelines.resources import HubsignalResource
 

@@ -5,14 +5,12 @@ from datetime import datetime
 
 import dagster as dg
 
-from assets import landing as lz
 from assets.cards import fetch as cards_fetch
 from assets.cards.parse import PARSER_VERSION, parse_model_cards
 from assets.families import load_families
-from assets.hub import parse as hub_parse
-from assets.hub.assets import HUB_MODELS, _run_snapshot, raw_hub_models
-from assets.hub.fetch import models_for_children
-from assets.snapshots import Source
+from assets.hub.assets import raw_hub_models
+from assets.hub.fetch import top_models_in_window
+from assets.snapshots import Source, run_snapshot
 from assets.windows import window_key
 from pipelines.partitions import windows
 from pipelines.resources import HubsignalResource
@@ -43,10 +41,7 @@ def raw_model_cards(context: dg.AssetExecutionContext, hubsignal: HubsignalResou
 
     def fetch(start: datetime):
         key = window_key(start)
-        # The models come from this window's landed listing (the source of truth), not from the warehouse.
-        listing = lz.read_window(settings.landing, HUB_MODELS.name, key)
-        models, _ = hub_parse.parse_hub_models(listing, start)
-        chosen = models_for_children(models, families, settings.cards_top_n)
+        chosen = top_models_in_window(settings.landing, start, families, settings.cards_top_n)
         previous_key, previous = cards_fetch.previous_cards(settings.landing, key)
         client = hubsignal.hub_client()
         context.log.info(f"model cards of {len(chosen)} models (previous card snapshot: {previous_key or 'none'})")
@@ -54,5 +49,5 @@ def raw_model_cards(context: dg.AssetExecutionContext, hubsignal: HubsignalResou
         return files, {**extra, "top_n": settings.cards_top_n, "families_version": families.version,
                        "previous_window": previous_key, "requests_sent": client.requests_sent}
 
-    report = _run_snapshot(context, settings, MODEL_CARDS, fetch)
+    report = run_snapshot(context, settings, MODEL_CARDS, fetch)
     return dg.MaterializeResult(metadata={**report.metadata(), "top_n": settings.cards_top_n})

@@ -1,7 +1,7 @@
 """Dagster assets for Hub snapshots: raw/hub_models and raw/hub_children_counts."""
 
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import dagster as dg
 import polars as pl
@@ -9,18 +9,16 @@ import polars as pl
 from assets import landing as lz
 from assets.families import load_families
 from assets.hub import parse
-from assets.hub.fetch import fetch_children, fetch_hub_models, models_for_children
+from assets.hub.fetch import fetch_children, fetch_hub_models, top_models_in_window
 from assets.quality.freshness import RAW_SNAPSHOT_FRESHNESS
 from assets.quality.load_rules import Expect, LoadRules, json_list_fields, jsonl_body_fields, manifest_list
-from assets.snapshots import SnapshotReport, Source, snapshot
-from assets.windows import latest_closed_window, window_key, window_starts
+from assets.snapshots import Source, run_snapshot
 from pipelines.partitions import windows
 from pipelines.resources import HubsignalResource
-from pipelines.settings import Settings
 
 def _listed_orgs(frame: pl.DataFrame, window: lz.LandedWindow) -> set[str]:
     """Orgs whose listing landed in the window (as parse names them), whether or not they had models."""
-    return {entry.get("org") or entry["file"].split(".p")[0] for entry, _ in window.files}
+    return {parse.page_org(entry) for entry, _ in window.files}
 
 
 HUB_MODELS = Source(
@@ -42,31 +40,6 @@ HUB_CHILDREN = Source(
     validate=LoadRules(unique=("model_id", "relation")),
     fields=jsonl_body_fields,
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _run_snapshot(context: dg.AssetExecutionContext, settings: Settings, source: Source, fetch) -> SnapshotReport:
-    tw = context.partition_time_window
-    report = snapshot(
-        source,
-        window_starts(tw.start, tw.end),
-        landing=settings.landing,
-        warehouse=settings.warehouse,
-        live_window=None if settings.offline else latest_closed_window(_now()),
-        fetch=fetch,
-        log=context.log.info,
-        now=_now,
-    )
-    if report.fetch_failed:
-        # The other windows are loaded and logged; the run still fails so the UI shows the failed window.
-        raise dg.Failure(
-            description="; ".join(f"{source.name} window {k}: live fetch failed: {e}" for k, e in report.fetch_failed.items()),
-            metadata=report.metadata(),
-        )
-    return report
 
 
 @dg.asset(
@@ -91,7 +64,7 @@ def raw_hub_models(context: dg.AssetExecutionContext, hubsignal: HubsignalResour
                  "requests_sent": client.requests_sent}
         return files, extra
 
-    report = _run_snapshot(context, settings, HUB_MODELS, fetch)
+    report = run_snapshot(context, settings, HUB_MODELS, fetch)
     return dg.MaterializeResult(metadata={**report.metadata(), "families_version": families.version})
 
 
@@ -112,14 +85,10 @@ def raw_hub_children_counts(context: dg.AssetExecutionContext, hubsignal: Hubsig
     families = load_families(settings.families_file)
 
     def fetch(start: datetime):
-        key = window_key(start)
-        # The models to count come from this window's landed listing (the source of truth), not the warehouse.
-        listing = lz.read_window(settings.landing, HUB_MODELS.name, key)
-        models, _ = parse.parse_hub_models(listing, start)
-        chosen = models_for_children(models, families, settings.children_top_n)
+        chosen = top_models_in_window(settings.landing, start, families, settings.children_top_n)
         client = hubsignal.hub_client()
         context.log.info(f"counting children of {len(chosen)} models")
         return [fetch_children(client, chosen)], {"top_n": settings.children_top_n, "requests_sent": client.requests_sent}
 
-    report = _run_snapshot(context, settings, HUB_CHILDREN, fetch)
+    report = run_snapshot(context, settings, HUB_CHILDREN, fetch)
     return dg.MaterializeResult(metadata=report.metadata())

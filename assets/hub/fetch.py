@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 
 import polars as pl
 
 from assets.families import Families
 from assets.hub.client import HubClient, HubRequestError
-from assets.hub.parse import CHILDREN_EXPAND, LIST_EXPAND
-from assets.landing import RawFile
+from assets.hub.parse import CHILDREN_EXPAND, LIST_EXPAND, parse_hub_models
+from assets.landing import RawFile, read_window
+from assets.windows import window_key
 
 
 class EmptySnapshotError(RuntimeError):
@@ -45,6 +47,13 @@ def models_for_children(models: pl.DataFrame, families: Families, top_n: int) ->
     if top_n > 0:
         ranked = ranked.group_by("family", maintain_order=True).head(top_n)
     return ranked["model_id"].to_list()
+
+
+def top_models_in_window(landing, start: datetime, families: Families, top_n: int) -> list[str]:
+    """`models_for_children` over the window's LANDED listing (the source of truth, not the warehouse): the
+    models whose children, cards or card scores a live fetch of that window asks for."""
+    listing = read_window(landing, "hub_models", window_key(start))
+    return models_for_children(parse_hub_models(listing, start)[0], families, top_n)
 
 
 def fetch_children(client: HubClient, model_ids: list[str]) -> RawFile:

@@ -118,6 +118,11 @@ def _hub_models_frame(cols: dict[str, list]) -> pl.DataFrame:
     ).select(list(HUB_MODELS_SCHEMA))
 
 
+def page_org(entry: dict) -> str:
+    """The org a landed listing page belongs to (files are named `<org>.pNNNN.json`)."""
+    return entry.get("org") or entry["file"].rsplit(".p", 1)[0]
+
+
 def parse_hub_models(window: LandedWindow, window_start: datetime) -> tuple[pl.DataFrame, int]:
     """Rows of raw.hub_models for one landed window, de-duplicated by id (first occurrence wins).
 
@@ -135,7 +140,7 @@ def parse_hub_models(window: LandedWindow, window_start: datetime) -> tuple[pl.D
             raise LandingError(f"{where}: not valid JSON ({exc})") from exc
         if not isinstance(items, list):
             raise LandingError(f"{where}: expected a JSON list of models, got {type(items).__name__}")
-        org = entry.get("org") or entry["file"].rsplit(".p", 1)[0]
+        org = page_org(entry)
         snapshot_ts = _naive(datetime.fromisoformat(entry.get("fetched_at") or window.manifest["fetched_at"]))
         for i, item in enumerate(items):
             at = f"{where} item {i}"
