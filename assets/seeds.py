@@ -1,79 +1,27 @@
-"""Seeds: every curated CSV `sql/seeds/<name>.csv` becomes the table `staging.<name>` (asset `staging/<name>`),
-reloaded whole on every run, so SQL models can join it and the factory sees it as an upstream asset.
-
-The path comes from the project (pipelines.settings.SQL_DIR), never from the current directory. Every column is
-VARCHAR (models cast what they need). A seed that cannot be read, lacks a required column or repeats a key is
-an error naming the file (and the line or the repeated key); the previous table then stays as it was.
-"""
-
+"""Seed assets: every `sql/seeds/<name>.csv` is the asset `staging/<name>` (hubsignal.seeds), so the SQL-model
+factory sees it as an upstream of the models that join it."""
 
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-from assets.warehouse import open_warehouse, transaction
-from pipelines.partitions import windows
-from pipelines.resources import HubsignalResource
-from pipelines.settings import SQL_DIR
+from hubsignal.seeds import load_seed, seed_files
+from hubsignal.settings import SQL_DIR
+from hubsignal.warehouse import open_warehouse
 
-SEEDS_DIR = SQL_DIR / "seeds"
-# name -> (required columns, key columns that must be unique)
-SEED_SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "model_identity_overrides": (("source", "source_name", "model_key", "variant", "hf_repo_id", "family", "note"),
-                                 ("source", "source_name")),
-    "family_name_patterns": (("pattern", "family", "priority", "note"), ("pattern",)),
-}
-
-
-class SeedError(ValueError):
-    """A seed file is unusable; the message names the file."""
-
-
-def seed_files(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
-    return sorted(seeds_dir.glob("*.csv"))
-
-
-def load_seed(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """(Re)create staging.<stem> from the CSV in one transaction; returns its row count."""
-    name = path.stem
-    table = f"staging.{name}"
-    select = "SELECT * FROM read_csv(?, header = true, all_varchar = true, strict_mode = true)"
-    try:
-        columns = [r[0] for r in con.execute(f"DESCRIBE {select}", [str(path)]).fetchall()]
-    except duckdb.Error as exc:
-        raise SeedError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
-    required, key = SEED_SPECS.get(name, ((), ()))
-    if missing := [c for c in required if c not in columns]:
-        raise SeedError(f"{path}: missing column(s) {missing} (header: {columns})")
-    with transaction(con):
-        try:
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", [str(path)])
-        except duckdb.Error as exc:
-            raise SeedError(f"{path}: {str(exc).splitlines()[0]}") from None
-        if key:
-            cols = ", ".join(f"lower(trim({c}))" for c in key)
-            dupes = con.execute(
-                f"SELECT {cols}, count(*) FROM {table} GROUP BY ALL HAVING count(*) > 1 ORDER BY 1 LIMIT 5").fetchall()
-            if dupes:
-                raise SeedError(f"{path}: key {list(key)} repeated: " + "; ".join(
-                    f"{list(d[:-1])} x{d[-1]}" for d in dupes))
-        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+from assets.partitions import windowed_asset
 
 
 def build_seed_asset(path: Path) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=["staging", path.stem],
-        partitions_def=windows,  # one partitions definition for the whole graph; the table itself is global
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool="duckdb",
+    @windowed_asset(
+        key=["staging", path.stem],  # one partitions definition for the whole graph; the table itself is global
         group_name="seeds",
         kinds={"duckdb", "csv"},
         description=f"Curated seed {path.relative_to(SQL_DIR.parent)}, reloaded whole on every run.",
         metadata={"seed_file": str(path.relative_to(SQL_DIR.parent))},
     )
-    def _seed(hubsignal: HubsignalResource) -> dg.MaterializeResult:
-        with open_warehouse(hubsignal.settings().warehouse) as con:
+    def _seed(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        with open_warehouse(context.resources.hubsignal.settings().warehouse) as con:
             rows = load_seed(con, path)
         return dg.MaterializeResult(metadata={"rows": rows})
 

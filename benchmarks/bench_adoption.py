@@ -37,12 +37,12 @@ def say(line: str) -> None:
 
 def synthesize_history(warehouse: Path, landing: Path, new_key: str, n_windows: int) -> None:
     """raw rows + meta.snapshot_log for the n_windows windows before `new_key`, from its landed rows."""
-    from assets import landing as lz
-    from assets.families import load_families
-    from assets.hub.parse import parse_children, parse_hub_models
-    from assets.warehouse import open_warehouse, transaction
-    from assets.windows import parse_window_key
-    from pipelines.settings import DEFAULT_FAMILIES_FILE
+    from hubsignal import landing as lz
+    from hubsignal.families import load_families
+    from hubsignal.hub.parse import parse_children, parse_hub_models
+    from hubsignal.warehouse import open_warehouse, transaction
+    from hubsignal.windows import parse_window_key
+    from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
     new = parse_window_key(new_key).replace(tzinfo=None)
     models, _ = parse_hub_models(lz.read_window(landing, "hub_models", new_key), new)
@@ -109,8 +109,8 @@ def dagster_run(key: str, warehouse: Path) -> float:
 
 def sql_models(warehouse: Path, start, end, names=ADOPTION_MARTS, layer="marts") -> float:
     """SQL models over [start, end) through the factory's own materialize(); seconds."""
-    from assets.sql_models import MODELS_DIR, load_model, materialize
-    from assets.warehouse import open_warehouse
+    from hubsignal.sql_models import MODELS_DIR, load_model, materialize
+    from hubsignal.warehouse import open_warehouse
 
     models = [load_model(MODELS_DIR / layer / f"{m}.sql") for m in names]
     with open_warehouse(warehouse) as con:
@@ -138,11 +138,11 @@ def bench(home: Path, args) -> int:
     for name in ("DAGSTER_HOME", "HF_TOKEN", "HUBSIGNAL_FAMILIES", "HUBSIGNAL_WAREHOUSE"):
         os.environ.pop(name, None)
 
-    from assets.families import load_families
-    from assets.hub.sample import SAMPLE_FIRST_WINDOW, build_sample_archive
-    from assets.warehouse import connect
-    from assets.windows import WINDOW, parse_window_key
-    from pipelines.settings import DEFAULT_FAMILIES_FILE
+    from hubsignal.families import load_families
+    from demo.hub import SAMPLE_FIRST_WINDOW, build_sample_archive
+    from hubsignal.warehouse import connect
+    from hubsignal.windows import WINDOW, parse_window_key
+    from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
     new_key = SAMPLE_FIRST_WINDOW
     new = parse_window_key(new_key)

@@ -73,11 +73,11 @@ def main() -> int:
         for name in ("HUBSIGNAL_WAREHOUSE", "DAGSTER_HOME", "HUBSIGNAL_FAMILIES"):
             os.environ.pop(name, None)
 
-        from assets.families import load_families
-        from assets.imports import import_paths
-        from assets.windows import WINDOW, window_key
+        from hubsignal.families import load_families
+        from hubsignal.imports import import_paths
+        from hubsignal.windows import WINDOW, window_key
         from pipelines.cli import run_windows
-        from pipelines.settings import Settings
+        from hubsignal.settings import Settings
 
         settings = Settings.from_env()
         t = time.perf_counter()
@@ -98,9 +98,9 @@ def main() -> int:
         last = first + (n_windows - 1) * WINDOW
 
         # The snapshot loader alone (what raw/hub_models does in the run), into a scratch warehouse.
-        from assets.hub.assets import HUB_MODELS
-        from assets.snapshots import snapshot
-        from assets.windows import window_starts
+        from hubsignal.sources import HUB_MODELS
+        from hubsignal.snapshots import snapshot
+        from hubsignal.windows import window_starts
 
         t = time.perf_counter()
         loaded = snapshot(HUB_MODELS, window_starts(first, last + WINDOW), landing=settings.landing,

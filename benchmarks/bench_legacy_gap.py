@@ -17,16 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assets import landing as lz  # noqa: E402
-from assets.benchmarks.legacy import TABLE, land_score_file, parse_score_window, score_file_sources  # noqa: E402
-from assets.benchmarks.livebench_asset import LIVEBENCH  # noqa: E402
-from assets.families import load_families  # noqa: E402
-from assets.seeds import load_seed, seed_files  # noqa: E402
-from assets.snapshots import Source, snapshot  # noqa: E402
-from assets.sql_models import discover_models, materialize  # noqa: E402
-from assets.warehouse import open_warehouse  # noqa: E402
-from assets.windows import WINDOW, parse_window_key  # noqa: E402
-from pipelines.settings import DEFAULT_FAMILIES_FILE  # noqa: E402
+from hubsignal import landing as lz# noqa: E402
+from hubsignal.scores.files import TABLE, land_score_file, parse_score_window, score_file_sources  # noqa: E402
+from hubsignal.sources import LIVEBENCH  # noqa: E402
+from hubsignal.families import load_families  # noqa: E402
+from hubsignal.seeds import load_seed, seed_files  # noqa: E402
+from hubsignal.snapshots import Source, snapshot  # noqa: E402
+from hubsignal.sql_models import discover_models, materialize  # noqa: E402
+from hubsignal.warehouse import open_warehouse  # noqa: E402
+from hubsignal.windows import WINDOW, parse_window_key  # noqa: E402
+from hubsignal.settings import DEFAULT_FAMILIES_FILE  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 UTC = timezone.utc

@@ -16,14 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assets import landing as lz  # noqa: E402
-from assets.benchmarks.livebench import categories_file, parse_livebench, table_file  # noqa: E402
-from assets.benchmarks.livebench_asset import LIVEBENCH  # noqa: E402
-from assets.snapshots import snapshot  # noqa: E402
-from assets.sql_models import MODELS_DIR, load_model, materialize  # noqa: E402
-from assets.warehouse import open_warehouse  # noqa: E402
-from assets.windows import WINDOW, window_key  # noqa: E402
-from pipelines.settings import DEFAULT_LIVEBENCH_RELEASES  # noqa: E402
+from hubsignal import landing as lz# noqa: E402
+from hubsignal.livebench import categories_file, parse_livebench, table_file  # noqa: E402
+from hubsignal.sources import LIVEBENCH  # noqa: E402
+from hubsignal.snapshots import snapshot  # noqa: E402
+from hubsignal.sql_models import MODELS_DIR, load_model, materialize  # noqa: E402
+from hubsignal.warehouse import open_warehouse  # noqa: E402
+from hubsignal.windows import WINDOW, window_key  # noqa: E402
+from hubsignal.settings import DEFAULT_LIVEBENCH_RELEASES  # noqa: E402
 
 MODELS_PER_RELEASE = 90
 N_WINDOWS = 28  # a month of daily snapshots, loaded in one range

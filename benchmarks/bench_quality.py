@@ -33,8 +33,8 @@ def say(line: str) -> None:
 
 
 def _families(con):
-    from assets.families import load_families
-    from pipelines.settings import DEFAULT_FAMILIES_FILE
+    from hubsignal.families import load_families
+    from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
     families = load_families(DEFAULT_FAMILIES_FILE)
     con.register("families_batch", families.to_frame().to_arrow())
@@ -44,7 +44,7 @@ def _families(con):
 
 
 def _build_models(con, start, end, tables=("staging.hub_models", "marts.family_downloads")):
-    from assets.sql_models import discover_models, materialize
+    from hubsignal.sql_models import discover_models, materialize
 
     models = {m.table: m for m in discover_models()}
     for table in tables:
@@ -53,13 +53,13 @@ def _build_models(con, start, end, tables=("staging.hub_models", "marts.family_d
 
 def family_scale(home: Path):
     """Load SAMPLE_WINDOWS windows of the synthetic sample; returns the checked window (start, end, rows)."""
-    from assets.families import load_families
-    from assets.hub.assets import HUB_CHILDREN, HUB_MODELS
-    from assets.hub.sample import build_sample_archive
-    from assets.snapshots import snapshot
-    from assets.warehouse import open_warehouse
-    from assets.windows import WINDOW, parse_window_key
-    from pipelines.settings import DEFAULT_FAMILIES_FILE
+    from hubsignal.families import load_families
+    from hubsignal.sources import HUB_CHILDREN, HUB_MODELS
+    from demo.hub import build_sample_archive
+    from hubsignal.snapshots import snapshot
+    from hubsignal.warehouse import open_warehouse
+    from hubsignal.windows import WINDOW, parse_window_key
+    from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
     keys = build_sample_archive(home / "landing", load_families(DEFAULT_FAMILIES_FILE), n_windows=SAMPLE_WINDOWS,
                                 broken_window=None).window_keys
@@ -77,8 +77,8 @@ def family_scale(home: Path):
 
 def big_windows(home: Path, n_rows: int, history: int):
     """history + 1 windows of n_rows models each; returns the last (checked) window (start, end, rows)."""
-    from assets.warehouse import LogRow, open_warehouse, transaction, write_log
-    from assets.windows import WINDOW, window_key
+    from hubsignal.warehouse import LogRow, open_warehouse, transaction, write_log
+    from hubsignal.windows import WINDOW, window_key
 
     first = datetime(2026, 10, 1, 3)
     with open_warehouse(home / "warehouse.duckdb") as con:
@@ -122,9 +122,9 @@ def big_windows(home: Path, n_rows: int, history: int):
 def run_suite(home: Path, start, end):
     """Every SQL check and GX suite whose tables exist here, on [start, end).
     Returns (sql seconds, gx seconds, n_sql, n_gx, sampled)."""
-    from assets.checks import discover_checks, evaluate
-    from assets.quality import gx_suites
-    from assets.warehouse import open_warehouse
+    from hubsignal.quality.sql_checks import discover_checks, evaluate
+    from hubsignal.quality import gx_suites
+    from hubsignal.warehouse import open_warehouse
     from pipelines.definitions import defs
 
     keys = defs.resolve_asset_graph().get_all_asset_keys()
@@ -167,7 +167,7 @@ def main() -> None:
         small, big = Path(tmp) / "small", Path(tmp) / "big"
         start, end, small_rows = family_scale(small)
         started = time.perf_counter()
-        from assets.quality import gx_suites
+        from hubsignal.quality import gx_suites
 
         gx_suites._gx()
         say(f"great_expectations import (once per process): {time.perf_counter() - started:.2f} s")

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.settings import PROJECT_ROOT, Settings
+from hubsignal.settings import PROJECT_ROOT, Settings
 
 JOB_NAME = "hubsignal_6h"
 
@@ -24,7 +24,7 @@ def run_windows(first_key: str, last_key: str | None = None, instance=None, quie
     """Run the whole graph for one window, or for a range of windows in ONE run (single-run backfill)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    from assets.windows import parse_window_key
+    from hubsignal.windows import parse_window_key
     from pipelines.definitions import defs
 
     parse_window_key(first_key)
@@ -50,8 +50,8 @@ def _report_failure(result) -> int:
 
 
 def _print_report(settings: Settings, name: str) -> None:
-    from assets.reports import format_table, run_report
-    from assets.warehouse import connect
+    from hubsignal.reports import format_table, run_report
+    from hubsignal.warehouse import connect
 
     con = connect(settings.warehouse, read_only=True)
     try:
@@ -70,26 +70,26 @@ def cmd_demo(args) -> int:
     for stale in (settings.warehouse, settings.warehouse.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)  # a fresh warehouse each time; the landing zone is kept
 
-    from assets.families import load_families
-    from assets.hub.sample import build_sample_archive
-    from assets.quality.summary import summarize as quality_summary
+    from hubsignal.families import load_families
+    from demo.hub import build_sample_archive
+    from pipelines.summary import summarize as quality_summary
 
     sample_size = {"n_windows": args.windows} if args.windows else {}
     summary = build_sample_archive(settings.landing, load_families(settings.families_file), **sample_size)
     first, last = summary.window_keys[0], summary.window_keys[-1]
     print(f"SYNTHETIC SAMPLE DATA: {len(summary.window_keys)} windows {first} .. {last} in {settings.landing}")
-    from assets.benchmarks.sample import build_livebench_sample
+    from demo.livebench import build_livebench_sample
 
     livebench = build_livebench_sample(settings.landing, first_window=first, n_windows=len(summary.window_keys))
     print(f"SYNTHETIC SAMPLE DATA: LiveBench releases {', '.join(livebench.releases)}, "
           f"one snapshot a day ({len(livebench.window_keys)} windows)")
-    from assets.cards.sample import build_sample_cards
+    from demo.cards import build_sample_cards
 
     cards = build_sample_cards(settings.landing, load_families(settings.families_file), summary.window_keys,
                                top_n=settings.cards_top_n)
     print(f"SYNTHETIC SAMPLE DATA: model cards of the top {settings.cards_top_n} models per family "
           f"({cards.windows_written} windows written, {cards.bodies_written} card bodies)")
-    from assets.benchmarks.legacy_sample import build_card_scores_sample, build_legacy_sample
+    from demo.scores import build_card_scores_sample, build_legacy_sample
 
     legacy = build_legacy_sample(settings.landing)
     card_scores = build_card_scores_sample(settings.landing, load_families(settings.families_file),
@@ -127,7 +127,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from assets.windows import latest_closed_window, window_key
+    from hubsignal.windows import latest_closed_window, window_key
 
     key = args.window or window_key(latest_closed_window())
     print(f"snapshotting window {key} from {Settings.from_env().hf_endpoint}")
@@ -141,8 +141,8 @@ def cmd_backfill(args) -> int:
 
 def cmd_release(args) -> int:
     """Explicit override of a quarantine, recorded in meta.quarantine_overrides (assets/quality/quarantine.py)."""
-    from assets.quality.quarantine import ReleaseError, release
-    from assets.warehouse import open_warehouse
+    from hubsignal.quality.quarantine import ReleaseError, release
+    from hubsignal.warehouse import open_warehouse
 
     settings = Settings.from_env()
     if not settings.warehouse.exists():
@@ -174,9 +174,9 @@ def cmd_status(args) -> int:
 
 def _print_unloaded(settings: Settings) -> None:
     """Landed windows no run has loaded yet (e.g. just imported), with the command that loads them."""
-    from assets.imports.status import summarize, unloaded_windows
-    from assets.reports import format_table
-    from assets.warehouse import connect
+    from hubsignal.imports.status import summarize, unloaded_windows
+    from hubsignal.reports import format_table
+    from hubsignal.warehouse import connect
 
     con = connect(settings.warehouse, read_only=True) if settings.warehouse.exists() else None
     try:
@@ -185,7 +185,7 @@ def _print_unloaded(settings: Settings) -> None:
         if con is not None:
             con.close()
     if rows:
-        from assets.windows import latest_closed_window, window_key
+        from hubsignal.windows import latest_closed_window, window_key
 
         columns, table = summarize(rows)
         closed = [key for _, key, _ in rows if key <= window_key(latest_closed_window())]
@@ -198,11 +198,11 @@ def cmd_import(args) -> int:
     """Wiring only: the importers live in assets/imports/ (the inbox sensor uses the same code)."""
     from datetime import datetime, timezone
 
-    from assets.families import load_families
-    from assets.imports import import_paths
-    from assets.imports.common import ImportRejected, parse_observed_at
-    from assets.windows import parse_window_key
-    from pipelines.settings import partitions_start
+    from hubsignal.families import load_families
+    from hubsignal.imports import import_paths
+    from hubsignal.imports.common import ImportRejected, parse_observed_at
+    from hubsignal.windows import parse_window_key
+    from hubsignal.settings import partitions_start
 
     settings = Settings.from_env()
     now = datetime.now(timezone.utc)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.benchmarks.legacy_assets import raw_legacy_scores
-from assets.benchmarks.livebench_asset import raw_livebench_scores
-from assets.cards.assets import raw_model_cards
+from assets.scores import raw_legacy_scores
+from assets.livebench import raw_livebench_scores
+from assets.cards import raw_model_cards
 from assets.checks import build_checks
-from assets.family_assets import staging_families
-from assets.hub.assets import raw_hub_children_counts, raw_hub_models
+from assets.families import staging_families
+from assets.hub import raw_hub_children_counts, raw_hub_models
 from assets.publish import build_publish_asset
 from assets.seeds import build_seed_assets
 from assets.sql_models import build_model_assets

@@ -6,8 +6,8 @@ import os
 
 import dagster as dg
 
-from assets.hub.client import HttpFetcher, HubClient, HubPolicy
-from pipelines.settings import Settings
+from hubsignal.hub.client import HttpFetcher, HubClient, HubPolicy
+from hubsignal.settings import Settings
 
 
 class HubsignalResource(dg.ConfigurableResource):

@@ -4,12 +4,12 @@ as `hubsignal import`) and requests ONE run of the main job over the window rang
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from assets.families import load_families
-from assets.imports.inbox import process_inbox
-from assets.windows import parse_window_key
+from hubsignal.families import load_families
+from hubsignal.imports.inbox import process_inbox
+from hubsignal.windows import parse_window_key
 from pipelines.jobs import snapshot_job
 from pipelines.resources import HubsignalResource
-from pipelines.settings import partitions_start
+from hubsignal.settings import partitions_start
 
 INBOX_SETTLE_S = 10.0  # an entry is taken once unchanged for this long (a file being copied is not half-read)
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from assets.families import load_families
-from assets.warehouse import LogRow, open_warehouse, transaction, write_log
-from assets.windows import window_key
-from pipelines.settings import DEFAULT_FAMILIES_FILE
+from hubsignal.families import load_families
+from hubsignal.warehouse import LogRow, open_warehouse, transaction, write_log
+from hubsignal.windows import window_key
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
 W0 = datetime(2026, 10, 1, 3, 0)  # naive UTC, a window start
 STEP = timedelta(hours=6)

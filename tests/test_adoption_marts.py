@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pytest
 
-from assets import landing as lz
-from assets.families import load_families
-from pipelines.settings import DEFAULT_FAMILIES_FILE
+from hubsignal import landing as lz
+from hubsignal.families import load_families
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
 ADOPTION_MARTS = ("family_downloads", "family_derivatives", "family_overtakes", "family_concentration",
                   "headline_kpis")
@@ -331,11 +331,11 @@ def _one_window_as_its_run_would(home: Path, key: str) -> None:
     """What a one-window run does for the adoption marts, without Dagster's per-run overhead: the snapshot
     loads of both Hub sources, staging.families, then the factory's materialize() for the staging view and
     each mart in dependency order -- the very calls those assets make for a one-window partition."""
-    from assets.hub.assets import HUB_CHILDREN, HUB_MODELS
-    from assets.snapshots import snapshot
-    from assets.sql_models import MODELS_DIR, load_model, materialize
-    from assets.warehouse import open_warehouse, transaction
-    from assets.windows import WINDOW, parse_window_key
+    from hubsignal.sources import HUB_CHILDREN, HUB_MODELS
+    from hubsignal.snapshots import snapshot
+    from hubsignal.sql_models import MODELS_DIR, load_model, materialize
+    from hubsignal.warehouse import open_warehouse, transaction
+    from hubsignal.windows import WINDOW, parse_window_key
 
     start, warehouse = parse_window_key(key), home / "warehouse.duckdb"
     for source in (HUB_MODELS, HUB_CHILDREN):
@@ -364,9 +364,9 @@ def test_range_run_equals_single_window_runs_and_reruns_are_stable(range_home, t
     assert singles == _snapshot_marts(range_home)
     assert singles["family_overtakes"] and singles["family_derivatives"]
     # re-computing a range over built windows (as a range run's assets do) changes nothing: events are stable
-    from assets.sql_models import MODELS_DIR, load_model, materialize
-    from assets.warehouse import open_warehouse
-    from assets.windows import WINDOW, parse_window_key
+    from hubsignal.sql_models import MODELS_DIR, load_model, materialize
+    from hubsignal.warehouse import open_warehouse
+    from hubsignal.windows import WINDOW, parse_window_key
 
     with open_warehouse(home / "warehouse.duckdb") as con:
         with _benchmark_marts_stubbed(con):

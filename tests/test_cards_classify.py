@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.cards.classify import DISCLOSES, MENTIONS, RULES, SILENT, card_sentences, classify
+from hubsignal.cards.classify import DISCLOSES, MENTIONS, RULES, SILENT, card_sentences, classify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"
 

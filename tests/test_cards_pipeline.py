@@ -13,19 +13,19 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets import landing as lz
-from assets.cards.classify import DISCLOSES, MENTIONS, SILENT, classify
-from assets.cards.fetch import SOURCE, fetch_cards, previous_cards
-from assets.cards.parse import parse_model_cards
-from assets.cards.sample import _DISCLOSE, _MENTION, _SILENT, SAMPLE_NOTE, build_sample_cards, render_card
-from assets.families import load_families
-from assets.hub.client import HubClient, HubPolicy
-from assets.hub.sample import build_sample_archive
-from assets.snapshots import snapshot
-from assets.windows import WINDOW, latest_closed_window, parse_window_key, window_key
+from hubsignal import landing as lz
+from hubsignal.cards.classify import DISCLOSES, MENTIONS, SILENT, classify
+from hubsignal.cards.fetch import SOURCE, fetch_cards, previous_cards
+from hubsignal.cards.parse import parse_model_cards
+from demo.cards import _DISCLOSE, _MENTION, _SILENT, SAMPLE_NOTE, build_sample_cards, render_card
+from hubsignal.families import load_families
+from hubsignal.hub.client import HubClient, HubPolicy
+from demo.hub import build_sample_archive
+from hubsignal.snapshots import snapshot
+from hubsignal.windows import WINDOW, latest_closed_window, parse_window_key, window_key
 from pipelines.cli import JOB_NAME
 from pipelines.definitions import defs
-from pipelines.settings import Settings
+from hubsignal.settings import Settings
 from tests.conftest import PROJECT, query
 from tests.fakes.fake_hub import FakeHub
 from tests.hub_fixtures import MODELS
@@ -64,7 +64,7 @@ def _run(key: str, monkeypatch, *, live: str | None = None, last: str | None = N
 
     if live:
         now = parse_window_key(live) + WINDOW + timedelta(minutes=7)
-        monkeypatch.setattr("assets.snapshots.utc_now", lambda: now)
+        monkeypatch.setattr("hubsignal.snapshots.utc_now", lambda: now)
     job = defs.resolve_job_def(JOB_NAME)
     options = {"asset_selection": assets, "raise_on_error": False, "instance": dg.DagsterInstance.ephemeral()}
     if last:
@@ -200,7 +200,7 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
 def _snapshot(home, key: str, fetch, log=None):
     from datetime import datetime, timezone
 
-    from assets.cards.assets import MODEL_CARDS
+    from hubsignal.sources import MODEL_CARDS
 
     start = parse_window_key(key)
     return snapshot(MODEL_CARDS, [start], landing=home / "landing", warehouse=home / "warehouse.duckdb",

@@ -8,7 +8,7 @@ import sys
 import dagster as dg
 import pytest
 
-from assets.sql_models import MODELS_DIR, SqlModelError, discover_models, load_model
+from hubsignal.sql_models import MODELS_DIR, SqlModelError, discover_models, load_model
 from pipelines.definitions import defs
 from tests.conftest import PROJECT
 

@@ -4,10 +4,10 @@ import os
 import subprocess
 import sys
 
-from assets.families import load_families
-from assets.hub.sample import build_sample_archive
+from hubsignal.families import load_families
+from demo.hub import build_sample_archive
 from pipelines.cli import run_windows
-from pipelines.settings import DEFAULT_FAMILIES_FILE
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from tests.conftest import query
 
 TABLES = {

@@ -3,8 +3,8 @@ against numbers computed by hand on a two-model fixture where a CI loop hammers 
 
 import pytest
 
-from assets.sql_models import discover_models, materialize
-from assets.warehouse import open_warehouse
+from hubsignal.sql_models import discover_models, materialize
+from hubsignal.warehouse import open_warehouse
 from tests.conftest import query
 from tests.quality_fixtures import build, hub_row, w
 

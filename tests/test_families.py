@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from assets.families import FamiliesError, load_families
-from pipelines.settings import DEFAULT_FAMILIES_FILE
+from hubsignal.families import FamiliesError, load_families
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
 REQUIRED = {"Qwen", "Llama", "DeepSeek", "Mistral", "Gemma", "Phi", "GLM", "Kimi", "MiniMax", "Nemotron",
             "gpt-oss", "OLMo", "Granite", "Falcon", "Yi", "SmolLM", "Command"}

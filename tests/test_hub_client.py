@@ -13,7 +13,7 @@ import pytest
 from huggingface_hub.errors import BadRequestError
 from huggingface_hub.utils import close_session
 
-from assets.hub.client import HubClient, HubPolicy, HubRequestError, parse_rate_limit
+from hubsignal.hub.client import HubClient, HubPolicy, HubRequestError, parse_rate_limit
 from tests.fakes.fake_hub import FakeHub, make_model
 
 TOKEN = "hf_TESTtokenDoNotLeak0123456789"

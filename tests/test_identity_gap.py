@@ -10,15 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets import landing as lz
-from assets.benchmarks.legacy import TABLE, land_score_file, parse_score_window, score_file_sources
-from assets.benchmarks.livebench_asset import LIVEBENCH
-from assets.families import load_families
-from assets.seeds import SeedError, load_seed, seed_files
-from assets.snapshots import Source, snapshot
-from assets.sql_models import discover_models, materialize
-from assets.warehouse import LogRow, ensure_schema, open_warehouse, write_log
-from assets.windows import parse_window_key
+from hubsignal import landing as lz
+from hubsignal.scores.files import TABLE, land_score_file, parse_score_window, score_file_sources
+from hubsignal.sources import LIVEBENCH
+from hubsignal.families import load_families
+from hubsignal.seeds import SeedError, load_seed, seed_files
+from hubsignal.snapshots import Source, snapshot
+from hubsignal.sql_models import discover_models, materialize
+from hubsignal.warehouse import LogRow, ensure_schema, open_warehouse, write_log
+from hubsignal.windows import parse_window_key
 from tests.conftest import PROJECT, SHARED_DATA
 
 UTC = timezone.utc
@@ -343,8 +343,8 @@ def test_real_llm_stats_mmlu_meets_real_livebench(real):
 # ------------------------------------------------------------------------------------------- demo sample
 
 def test_synthetic_sample_meets_the_synthetic_livebench(tmp_path):
-    from assets.benchmarks.legacy_sample import SAMPLE_NOTE, build_legacy_sample, sample_csv
-    from assets.benchmarks.sample import build_livebench_sample
+    from demo.scores import SAMPLE_NOTE, build_legacy_sample, sample_csv
+    from demo.livebench import build_livebench_sample
 
     home = tmp_path
     landed = build_legacy_sample(home / "landing")
@@ -373,9 +373,9 @@ def test_synthetic_sample_meets_the_synthetic_livebench(tmp_path):
 
 
 def test_synthetic_card_scores_sample(tmp_path):
-    from assets.benchmarks.card_scores import SOURCE, parse_card_window
-    from assets.benchmarks.legacy_sample import build_card_scores_sample
-    from assets.hub.sample import build_sample_archive
+    from hubsignal.scores.cards import SOURCE, parse_card_window
+    from demo.scores import build_card_scores_sample
+    from demo.hub import build_sample_archive
 
     families = load_families(PROJECT / "pipelines" / "families.yaml")
     keys = build_sample_archive(tmp_path / "landing", families, n_windows=1).window_keys

@@ -13,14 +13,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from assets import landing as lz
-from assets.families import load_families
-from assets.hub.parse import parse_hub_models
-from assets.imports import ImportRejected, import_paths
-from assets.imports.common import parse_observed_at
-from assets.windows import parse_window_key
+from hubsignal import landing as lz
+from hubsignal.families import load_families
+from hubsignal.hub.parse import parse_hub_models
+from hubsignal.imports import ImportRejected, import_paths
+from hubsignal.imports.common import parse_observed_at
+from hubsignal.windows import parse_window_key
 from pipelines.cli import main as cli
-from pipelines.settings import DEFAULT_FAMILIES_FILE
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from tests.conftest import SHARED_DATA, query
 
 FAMILIES = load_families(DEFAULT_FAMILIES_FILE)
@@ -100,7 +100,7 @@ def test_fast_frame_equals_the_plain_polars_frame():
     """parse._hub_models_frame (Arrow for the nested columns) builds exactly what pl.DataFrame(cols) builds."""
     import polars as pl
 
-    from assets.hub.parse import HUB_MODELS_SCHEMA, _hub_models_frame
+    from hubsignal.hub.parse import HUB_MODELS_SCHEMA, _hub_models_frame
 
     tags = [None, [], ["a", "base_model:finetune:Q/x", "base_model:Q/y"], ["b"]]
     parents = [None, [], [{"relation": "finetune", "model_id": "Q/x"}, {"relation": None, "model_id": "Q/y"}], []]
@@ -188,7 +188,7 @@ def test_same_file_is_a_no_op_different_file_refused_then_replaced_and_kept(home
 def test_same_file_after_a_families_change_needs_replace(home, tmp_path, monkeypatch):
     from dataclasses import replace as with_
 
-    from assets.families import Family
+    from hubsignal.families import Family
 
     path = _write(tmp_path / "a.json")
     assert _import(home, path).ok
@@ -334,7 +334,7 @@ def test_synthetic_windows_stay_synthetic(home, tmp_path):
 # ------------------------------------------------------------------------------------------ LiveBench
 
 def test_livebench_release_folder(home, tmp_path):
-    from assets.benchmarks.livebench import parse_livebench
+    from hubsignal.livebench import parse_livebench
 
     folder = tmp_path / "lb"
     folder.mkdir()
@@ -429,7 +429,7 @@ def test_inbox_sensor_imports_moves_and_requests_one_run(home, tmp_path):
 
 
 def test_inbox_takes_folders_and_rejects_a_bad_sidecar(home, tmp_path):
-    from assets.imports.inbox import process_inbox
+    from hubsignal.imports.inbox import process_inbox
 
     inbox = home / "inbox"
     _foreign_zone(inbox / "other_install", ["2026-10-01-03:00"])
@@ -579,6 +579,6 @@ def test_real_dumps_flow_to_family_downloads(home, monkeypatch):
 
 
 def window_key_of(fetched_at: str) -> str:
-    from assets.windows import window_floor, window_key
+    from hubsignal.windows import window_floor, window_key
 
     return window_key(window_floor(datetime.fromisoformat(fetched_at)))

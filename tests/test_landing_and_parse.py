@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assets import landing as lz
-from assets.hub.parse import base_models_from_tags, children_counts, parse_hub_models
-from assets.windows import latest_closed_window, parse_window_key, window_floor, window_key, window_starts
+from hubsignal import landing as lz
+from hubsignal.hub.parse import base_models_from_tags, children_counts, parse_hub_models
+from hubsignal.windows import latest_closed_window, parse_window_key, window_floor, window_key, window_starts
 
 T0 = datetime(2026, 10, 1, 9, 12, tzinfo=timezone.utc)
 
@@ -23,7 +23,7 @@ def test_window_arithmetic():
 
 
 def test_partitions_definition_matches_design():
-    from pipelines.partitions import WINDOW_CRON, windows
+    from assets.partitions import WINDOW_CRON, windows
 
     assert WINDOW_CRON == "0 3,9,15,21 * * *"
     keys = windows.get_partition_keys_in_range(

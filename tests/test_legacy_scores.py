@@ -9,9 +9,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.benchmarks import card_scores, legacy
-from assets.benchmarks.legacy import ScoreFileError, adapt, detect_adapter, land_score_file
-from assets.windows import latest_closed_window, parse_window_key, window_key
+from hubsignal.scores import cards as card_scores
+from hubsignal.scores import files as legacy
+from hubsignal.scores.files import ScoreFileError, adapt, detect_adapter, land_score_file
+from hubsignal.windows import latest_closed_window, parse_window_key, window_key
 from pipelines.cli import JOB_NAME
 from pipelines.definitions import defs
 from tests.conftest import SHARED_DATA, query

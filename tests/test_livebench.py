@@ -12,24 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from assets import landing as lz
-from assets.benchmarks.livebench import (
+from hubsignal import landing as lz
+from hubsignal.livebench import (
     LiveBenchFetchError,
     LiveBenchFileError,
     fetch_livebench,
     parse_categories,
     parse_snapshot,
     parse_table,
-    to_score,
 )
-from assets.benchmarks.livebench_asset import LIVEBENCH
-from assets.benchmarks.sample import SAMPLE_NOTE, SAMPLE_ORIGIN, build_livebench_sample
-from assets.hub.client import HttpFetcher, HubPolicy
-from assets.snapshots import snapshot
-from assets.sql_models import MODELS_DIR, load_model, materialize
-from assets.warehouse import open_warehouse
-from assets.windows import latest_closed_window, parse_window_key, window_key
-from pipelines.settings import DEFAULT_LIVEBENCH_RELEASES, Settings
+from hubsignal.values import to_number
+from hubsignal.sources import LIVEBENCH
+from demo.livebench import SAMPLE_NOTE, SAMPLE_ORIGIN, build_livebench_sample
+from hubsignal.hub.client import HttpFetcher, HubPolicy
+from hubsignal.snapshots import snapshot
+from hubsignal.sql_models import MODELS_DIR, load_model, materialize
+from hubsignal.warehouse import open_warehouse
+from hubsignal.windows import latest_closed_window, parse_window_key, window_key
+from hubsignal.settings import DEFAULT_LIVEBENCH_RELEASES, Settings
 from tests.conftest import SHARED_DATA, query
 from tests.fakes.fake_livebench import FakeLiveBench
 
@@ -182,8 +182,8 @@ def test_cells_whitespace_crlf_bom_and_null_categories(home):
 
 
 def test_score_parsing():
-    assert [to_score(c) for c in ("55", " 47.436 ", "-0.5", "1e1", ".5")] == [55.0, 47.436, -0.5, 10.0, 0.5]
-    assert [to_score(c) for c in ("", " ", "-", "n/a", "nan", "inf", "12abc", "1_000", "1,5")] == [None] * 9
+    assert [to_number(c) for c in ("55", " 47.436 ", "-0.5", "1e1", ".5")] == [55.0, 47.436, -0.5, 10.0, 0.5]
+    assert [to_number(c) for c in ("", " ", "-", "n/a", "nan", "inf", "12abc", "1_000", "1,5")] == [None] * 9
 
 
 def test_duplicated_model_row_keeps_the_first(home):
@@ -408,7 +408,7 @@ def _run_livebench(key: str):
     The whole job with LiveBench against a fake is exercised by tests/test_pipeline_live.py."""
     import dagster as dg
 
-    from assets.benchmarks.livebench_asset import raw_livebench_scores
+    from assets.livebench import raw_livebench_scores
     from assets.sql_models import build_model_asset
     from pipelines.resources import HubsignalResource
 

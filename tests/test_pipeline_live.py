@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from assets.windows import latest_closed_window, window_key
+from hubsignal.windows import latest_closed_window, window_key
 from pipelines.cli import run_windows
 from tests.conftest import query
 from tests.fakes.fake_hub import FakeHub

@@ -6,7 +6,6 @@ releases it; tier-1 load rules quarantine a window before it loads.
 The runs select the Hub part of the graph (with its checks, the mart and the published copy) to stay fast;
 tests/test_demo_flow.py runs the whole job."""
 
-import dataclasses
 import json
 import shutil
 from datetime import timedelta
@@ -15,16 +14,16 @@ import dagster as dg
 import polars as pl
 import pytest
 
-import assets.hub.assets as hub_assets
-from assets.families import load_families
-from assets.hub.sample import SAMPLE_BROKEN_WINDOW, build_sample_archive
-from assets.landing import RawFile, land_window, read_window
-from assets.windows import WINDOW, parse_window_key, window_key
+from hubsignal.families import load_families
+from demo.hub import SAMPLE_BROKEN_WINDOW, build_sample_archive
+from hubsignal.landing import RawFile, land_window, read_window
+from hubsignal.windows import WINDOW, parse_window_key, window_key
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from hubsignal.sources import HUB_MODELS
 from pipelines.cli import main
 from pipelines.definitions import defs
-from pipelines.settings import DEFAULT_FAMILIES_FILE
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from tests.conftest import query
 
 FAMILIES = load_families(DEFAULT_FAMILIES_FILE)
@@ -131,15 +130,15 @@ def test_blocking_failure_stops_the_marts_quarantines_and_a_fixed_rerun_releases
     assert query(home, "SELECT count(*) FROM marts.family_downloads WHERE strftime(window_start, '%Y-%m-%d-%H:%M') = ?", [bad]) == [(0,)]
 
     # The cause is fixed (here: the parser learns to drop negative counters; its version changes) -> released.
-    original = hub_assets.HUB_MODELS
+    original = HUB_MODELS.parse
 
     def fixed_parse(window, start):
-        frame, notes = original.parse(window, start)
+        frame, notes = original(window, start)
         return frame.with_columns(pl.when(pl.col("downloads_30d") < 0).then(None).otherwise(pl.col("downloads_30d"))
                                   .alias("downloads_30d")), notes
 
-    monkeypatch.setattr(hub_assets, "HUB_MODELS", dataclasses.replace(original, parser_version="hub-test-fixed",
-                                                                      parse=fixed_parse))
+    monkeypatch.setattr(HUB_MODELS, "parser_version", "hub-test-fixed")
+    monkeypatch.setattr(HUB_MODELS, "parse", fixed_parse)
     fixed = run_windows(keys[0], bad, quiet=True)
     assert fixed.success
     released = _evaluation(fixed, "hub_models_downloads_non_negative")

@@ -17,9 +17,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.families import load_families
-from assets.hub.parse import LIST_EXPAND, RELATIONS, parse_children, parse_hub_models
-from assets.hub.sample import (
+from hubsignal.families import load_families
+from hubsignal.hub.parse import LIST_EXPAND, RELATIONS, parse_children, parse_hub_models
+from demo.hub import (
     SAMPLE_FIRST_WINDOW,
     SAMPLE_NOTE,
     SAMPLE_ORIGIN,
@@ -27,9 +27,9 @@ from assets.hub.sample import (
     SAMPLE_WINDOWS,
     build_sample_archive,
 )
-from assets import landing as landing_module
-from assets.landing import landed_keys, read_window
-from assets.windows import WINDOW, parse_window_key, window_key
+from hubsignal import landing as landing_module
+from hubsignal.landing import landed_keys, read_window
+from hubsignal.windows import WINDOW, parse_window_key, window_key
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = load_families(ROOT / "pipelines" / "families.yaml")
@@ -329,8 +329,8 @@ def test_a_half_landed_window_gets_only_its_missing_source(tmp_path):
 
 def test_independent_of_hash_seed_timezone_and_cwd(tmp_path):
     """Another interpreter (other PYTHONHASHSEED, other local time zone, other cwd) writes the same bytes."""
-    code = ("import sys; from pathlib import Path; from assets.families import load_families; "
-            "from assets.hub.sample import build_sample_archive; "
+    code = ("import sys; from pathlib import Path; from hubsignal.families import load_families; "
+            "from demo.hub import build_sample_archive; "
             "build_sample_archive(Path(sys.argv[1]), load_families(Path(sys.argv[2])), n_windows=1)")
     seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
     env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT), "TZ": "Pacific/Auckland"}

@@ -10,11 +10,12 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets.checks import CheckFileError, build_checks, discover_checks, evaluate, load_check
-from assets.quality.quarantine import ReleaseError, release
-from assets.sql_models import discover_models, materialize
-from assets.warehouse import open_warehouse, transaction
-from assets.windows import window_key
+from assets.checks import build_checks
+from hubsignal.quality.sql_checks import CheckFileError, discover_checks, evaluate, load_check
+from hubsignal.quality.quarantine import ReleaseError, release
+from hubsignal.sql_models import discover_models, materialize
+from hubsignal.warehouse import open_warehouse, transaction
+from hubsignal.windows import window_key
 from pipelines.definitions import defs
 from tests.conftest import query
 from tests.quality_fixtures import MODELS, build, hub_row, insert, log_windows, w
@@ -169,7 +170,7 @@ def test_each_check_fails_on_its_crafted_bad_window(home, warehouse, name, break
     # A quarantining check over a range that keeps good windows is contained (WARN): the run goes on without
     # the bad window. Blocking checks that cannot quarantine stop what is downstream (ERROR).
     contained = check.quarantine is not None
-    assert result.severity == (dg.AssetCheckSeverity.ERROR if check.blocking and not contained else dg.AssetCheckSeverity.WARN)
+    assert result.severity == ("error" if check.blocking and not contained else "warn")
     if check.quarantine:
         source = LEGACY if check.quarantine_column else check.quarantine
         st, message = status(home, source)
@@ -219,10 +220,10 @@ def test_the_drop_is_measured_against_the_previous_accepted_window(home, warehou
 def test_quarantine_is_kept_while_failing_and_released_when_fixed(home, warehouse):
     sql(warehouse, f"UPDATE raw.hub_models SET downloads_30d = -5 WHERE model_id = 'Qwen/Qwen3-8B' AND window_start = '{w(N - 1)}'")
     first = run(warehouse, "hub_models_downloads_non_negative")
-    assert first.severity == dg.AssetCheckSeverity.WARN and BAD in first.outcome.new  # contained: good windows remain
+    assert first.severity == "warn" and BAD in first.outcome.new  # contained: good windows remain
     assert first.clean_windows == N - 1
     again = run(warehouse, "hub_models_downloads_non_negative")  # nothing changed: no new failure, no release
-    assert not again.passed and again.severity == dg.AssetCheckSeverity.WARN
+    assert not again.passed and again.severity == "warn"
     assert BAD in again.outcome.still and "still quarantined" in again.description()
     assert status(home)[0] == "quarantined"
     sql(warehouse, f"UPDATE raw.hub_models SET downloads_30d = 4000 WHERE model_id = 'Qwen/Qwen3-8B' AND window_start = '{w(N - 1)}'")
@@ -256,7 +257,7 @@ def test_an_override_releases_the_window_and_sticks_to_its_data(home, warehouse)
     st, message = status(home)
     assert st == "observed" and "Hub served -5" in message
     result = run(warehouse, "hub_models_downloads_non_negative")
-    assert result.outcome.overridden and not result.outcome.new and result.severity == dg.AssetCheckSeverity.WARN
+    assert result.outcome.overridden and not result.outcome.new and result.severity == "warn"
     assert status(home)[0] == "observed"
     assert query(home, "SELECT reason, load_fingerprint FROM meta.quarantine_overrides") == [
         ("Hub served -5 for one hour; accepted", f"fp-hub_models-{N - 1}")]
@@ -284,7 +285,7 @@ def test_release_refuses_what_it_cannot_release(home, warehouse):
 def test_every_check_is_registered_on_its_asset_with_its_severity():
     graph = defs.resolve_asset_graph()
     for check in CHECKS.values():
-        key = dg.AssetCheckKey(check.asset_key, check.name)
+        key = dg.AssetCheckKey(dg.AssetKey(list(check.asset)), check.name)
         assert key in graph.asset_check_keys, key
         spec = graph.get_check_spec(key)
         assert spec.blocking == (check.severity == "error")
@@ -341,13 +342,13 @@ def test_hub_row_fixture_is_consistent():
 # ---------------------------------------------------------------------------------- tier 1: load rules
 
 def _window(manifest, files=()):
-    from assets.landing import LandedWindow
+    from hubsignal.landing import LandedWindow
 
     return LandedWindow(Path("/landing/x/2026-10-01-03:00"), manifest, [({"file": f}, b"") for f in files])
 
 
 def test_load_rules_name_every_problem():
-    from assets.quality.load_rules import Expect, LoadRules, manifest_list
+    from hubsignal.quality.load_rules import Expect, LoadRules, manifest_list
 
     rules = LoadRules(unique=("model_id",), expect=(Expect("org", manifest_list("orgs"), lambda f, w: set(f["org"])),))
     good = pl.DataFrame({"model_id": ["Qwen/a", "Qwen/b", "google/c"], "org": ["Qwen", "Qwen", "google"]})
@@ -360,7 +361,7 @@ def test_load_rules_name_every_problem():
 
 
 def test_livebench_load_rules_want_every_configured_release_accounted_for():
-    from assets.benchmarks.livebench_asset import LIVEBENCH
+    from hubsignal.sources import LIVEBENCH
 
     frame = pl.DataFrame({"release_date": [date(2025, 4, 25)], "model": ["qwen3-8b"], "task": ["web_of_lies"]})
     manifest = {"releases": ["2025-04-25", "2026-01-08"],

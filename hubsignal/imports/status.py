@@ -1,0 +1,38 @@
+"""Landed windows the warehouse has not loaded yet (e.g. just imported): for `hubsignal status`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from hubsignal import landing as lz
+from hubsignal.imports.common import walk_windows
+
+
+def unloaded_windows(landing: Path, con: duckdb.DuckDBPyConnection | None) -> list[tuple[str, str, str]]:
+    """(source, window key, origin) of every landed window whose current manifest no load has seen
+    (con None: no warehouse yet, so every landed window)."""
+    loaded = {} if con is None else {
+        (source, key): (fingerprint or "").split(":")[0]
+        for source, key, fingerprint in con.execute(
+            "SELECT source, window_key, load_fingerprint FROM meta.snapshot_log "
+            "WHERE status IN ('observed', 'imported', 'quarantined')").fetchall()
+    }
+    out = []
+    for folder in walk_windows(landing):
+        manifest = json.loads((folder / lz.MANIFEST).read_text())
+        source, key = manifest.get("source", folder.parent.name), manifest.get("window_key", folder.name)
+        if loaded.get((source, key)) != lz.manifest_sha256(landing, source, key):
+            out.append((source, key, manifest.get("origin", "?")))
+    return out
+
+
+def summarize(rows: list[tuple[str, str, str]]) -> tuple[list[str], list[tuple]]:
+    """Per (source, origin): windows, first, last -- in the shape reports.format_table prints."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for source, key, origin in rows:
+        groups.setdefault((source, origin), []).append(key)
+    table = [(s, o, len(keys), min(keys), max(keys)) for (s, o), keys in sorted(groups.items())]
+    return ["source", "origin", "windows", "first_window", "last_window"], table
