@@ -88,7 +88,7 @@ def raw_hub_children_counts(context: dg.AssetExecutionContext, hubsignal: Hubsig
         chosen = top_models_in_window(settings.landing, start, families, settings.children_top_n)
         client = hubsignal.hub_client()
         context.log.info(f"counting children of {len(chosen)} models")
-        return [fetch_children(client, chosen)], {"top_n": settings.children_top_n, "requests_sent": client.requests_sent}
+        return [fetch_children(client, chosen, log=context.log.info)], {"top_n": settings.children_top_n, "requests_sent": client.requests_sent}
 
     report = run_snapshot(context, settings, HUB_CHILDREN, fetch)
     return dg.MaterializeResult(metadata=report.metadata())
