@@ -29,7 +29,7 @@ def _fetch_children(context, resource, settings, start):
                                   settings.children_top_n)
     client = resource.hub_client()
     context.log.info(f"counting children of {len(chosen)} models")
-    return [fetch_children(client, chosen)], {"top_n": settings.children_top_n, "requests_sent": client.requests_sent}
+    return [fetch_children(client, chosen, log=context.log.info)], {"top_n": settings.children_top_n, "requests_sent": client.requests_sent}
 
 
 raw_hub_children_counts = snapshot_asset(

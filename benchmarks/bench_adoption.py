@@ -46,7 +46,7 @@ def synthesize_history(warehouse: Path, landing: Path, new_key: str, n_windows: 
 
     new = parse_window_key(new_key).replace(tzinfo=None)
     models, _ = parse_hub_models(lz.read_window(landing, "hub_models", new_key), new)
-    children = parse_children(lz.read_window(landing, "hub_children_counts", new_key), new)
+    children = parse_children(lz.read_window(landing, "hub_children_counts", new_key), new)[0]
     families = load_families(DEFAULT_FAMILIES_FILE).to_frame()
     with open_warehouse(warehouse) as con, transaction(con):
         con.register("w_models", models.to_arrow())

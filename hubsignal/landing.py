@@ -28,6 +28,17 @@ class LandingError(RuntimeError):
     """A landed window is unreadable or inconsistent with its manifest (message names the file)."""
 
 
+@dataclass(frozen=True)
+class RecordError:
+    """One record of a landed window that could not be read (e.g. a model whose answer has no sha, is not
+    JSON, or has an unexpected shape). The window loads without it; the load keeps it in meta.record_errors.
+    A problem of the window itself (manifest, checksums, a file one record references) is a LandingError."""
+
+    record: str  # the record as the source names it (a model id), or `line N` when even that is unreadable
+    reason: str
+    location: str | None = None  # landed file and line
+
+
 @dataclass
 class RawFile:
     """One raw body as received, to be stored gzip-compressed under `name`."""

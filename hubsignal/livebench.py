@@ -10,8 +10,9 @@ Outcomes (never a crash; every skipped or rejected thing is named in a note kept
 - names: header names and model ids are whitespace-trimmed; the `model` column is found by name.
 - duplicated model row (same trimmed id twice in a table): the FIRST row is kept, later ones are dropped
   and counted in a note.
-- a row whose field count differs from the header's (beyond trailing empty fields) is skipped with a note
-  naming the line: its cells cannot be matched to tasks (positional guessing would misattribute scores).
+- a row SHORTER than the header: its missing trailing cells are read as empty (score NULL, raw_value ''), as
+  livebench.ai shows it, with a note naming the line and its field count. A row LONGER than the header with
+  values beyond it is skipped with a note naming the line: those cells cannot be matched to tasks.
 - task columns differ between releases (renames such as LCB_generation -> code_generation): each release
   is read with its own header; nothing assumes a fixed task list.
 - categories: the release's own file; if it is absent, the most recent EARLIER categories file of the same
@@ -43,7 +44,7 @@ from hubsignal.landing import LandedWindow, RawFile
 from hubsignal.values import as_utc, to_number
 
 SOURCE = "livebench"  # landing folder and meta.snapshot_log.source
-PARSER_VERSION = "livebench-1"
+PARSER_VERSION = "livebench-2"  # 2: rows shorter than the header load (trailing cells empty)
 _TABLE = re.compile(r"^table_(\d{4})_(\d{2})_(\d{2})\.csv$")
 _CATEGORIES = re.compile(r"^categories_(\d{4})_(\d{2})_(\d{2})\.json$")
 _MAX_LISTED = 8  # names listed in one note before "... (+N)"
@@ -134,18 +135,25 @@ def parse_table(name: str, body: bytes) -> Table:
     notes: list[str] = []
     width = len(header)
     kept_records: list[tuple[int, list[str]]] = []
-    ragged: list[str] = []
+    short: list[str] = []
+    long: list[str] = []
     for line, fields in records:
         if len(fields) > width and not any(f.strip() for f in fields[width:]):
             fields = fields[:width]  # trailing separators
-        if len(fields) != width:
-            who = fields[model_col].strip() if model_col < len(fields) else ""
-            ragged.append(f"line {line} ({who or 'no model'}: {len(fields)} fields)")
+        who = fields[model_col].strip() if model_col < len(fields) else ""
+        if len(fields) < width:  # livebench.ai shows such a row with its trailing cells empty
+            short.append(f"line {line} ({who or 'no model'}: {len(fields)} of {width} fields)")
+            fields = fields + [""] * (width - len(fields))
+        elif len(fields) > width:
+            long.append(f"line {line} ({who or 'no model'}: {len(fields)} fields)")
             continue
         kept_records.append((line, fields))
-    if ragged:
-        notes.append(f"{name}: {len(ragged)} row(s) skipped, field count differs from the header's {width} "
-                     f"(cells cannot be matched to tasks): {_listed(ragged)}")
+    if short:
+        notes.append(f"{name}: {len(short)} row(s) shorter than the header, missing trailing cells read as empty: "
+                     f"{_listed(short)}")
+    if long:
+        notes.append(f"{name}: {len(long)} row(s) skipped, longer than the header's {width} fields with values "
+                     f"beyond it (cells cannot be matched to tasks): {_listed(long)}")
 
     nameless = [i for i, h in enumerate(header) if not h and i != model_col]
     for i in nameless:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import polars as pl
 
 from hubsignal import landing as lz
+from hubsignal.values import naive_utc
 from hubsignal.quality.load_rules import LOAD_RULES_PREFIX
 from hubsignal.quality.quarantine import overrides, record_fields
 from hubsignal.warehouse import LogRow, open_warehouse, replace_windows
@@ -28,9 +29,12 @@ class Source:
     name: str  # landing folder and meta.snapshot_log.source
     table: str  # raw table the windows load into
     parser_version: str
-    # Returns the window's rows, or (rows, notes): notes are non-fatal findings (skipped records, partial
-    # rejections) that are logged and kept in meta.snapshot_log.message.
-    parse: Callable[[lz.LandedWindow, datetime], pl.DataFrame | tuple[pl.DataFrame, list[str]]]
+    # Returns the window's rows, or (rows, notes), or (rows, notes, record errors): notes are non-fatal findings
+    # (skipped entries, partial rejections) that are logged and kept in meta.snapshot_log.message; record
+    # errors (lz.RecordError: one record unreadable, the others load) go to meta.record_errors and are
+    # summed up in a note.
+    parse: Callable[[lz.LandedWindow, datetime],
+                    pl.DataFrame | tuple[pl.DataFrame, list[str]] | tuple[pl.DataFrame, list[str], list[lz.RecordError]]]
     window_column: str = "window_start"  # the table's column holding the window start
     # Several sources loading into one table: the column holding the source name, so a window load replaces
     # only this source's rows of the window (raw.legacy_scores.landing_source). None: the table is the source's.
@@ -52,6 +56,7 @@ class SnapshotReport:
     fetched_live: list[str] = field(default_factory=list)
     fetch_failed: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    record_errors: dict[str, list[lz.RecordError]] = field(default_factory=dict)
     rows: int = 0
 
     def metadata(self) -> dict:
@@ -65,6 +70,7 @@ class SnapshotReport:
             "windows_quarantined": len(self.quarantined),
             "fetched_live": ", ".join(self.fetched_live) or "none",
             "rows_loaded": self.rows,
+            "record_errors": sum(len(e) for e in self.record_errors.values()),
             "missing": sample(self.missing) or "none",
             "quarantined": "; ".join(f"{k}: {v}" for k, v in list(self.quarantined.items())[:5]) or "none",
             "notes": "; ".join(f"{k}: {n}" for k, ns in list(self.notes.items())[:5] for n in ns[:5]) or "none",
@@ -116,7 +122,7 @@ def snapshot(
         overridden = overrides(con, source.name)
         for i in range(0, len(windows), CHUNK_WINDOWS):
             chunk = windows[i : i + CHUNK_WINDOWS]
-            frames, log_rows, touched, field_rows = [], [], [], []
+            frames, log_rows, touched, field_rows, error_rows = [], [], [], [], []
             for start in chunk:
                 key = window_key(start)
                 if not lz.is_landed(landing, source.name, key):
@@ -144,7 +150,9 @@ def snapshot(
                     log_rows.append(LogRow(source.name, start, key, "quarantined", landing_path=path,
                                            load_fingerprint=fingerprint, message=str(exc)))
                     continue
-                frame, notes = parsed if isinstance(parsed, tuple) else (parsed, [])
+                frame, notes, errors = (parsed + ([],) * (3 - len(parsed))) if isinstance(parsed, tuple) else (parsed, [], [])
+                if errors:
+                    notes = [*notes, record_errors_note(errors)]
                 if source.fields is not None:  # the bodies parsed, so they are readable
                     field_rows += [(source.name, start, f, n) for f, n in sorted(source.fields(window).items())]
                 problems = source.validate(frame, window) if source.validate else []
@@ -170,14 +178,35 @@ def snapshot(
                            load_fingerprint=fingerprint, message="; ".join(notes) or None)
                 )
                 frames.append(frame)
+                error_rows += [(source.name, start, key, e.record, e.reason, e.location) for e in errors]
+                if errors:
+                    report.record_errors[key] = errors
                 report.loaded.append(key)
                 report.rows += frame.height
             if touched:
                 rows = pl.concat(frames).to_arrow() if frames else None
                 replace_windows(con, source.table, touched, rows, log_rows, window_column=source.window_column,
                                 scope=(source.scope_column, source.name) if source.scope_column else None,
-                                also=lambda c: record_fields(c, source.name, touched, field_rows))
+                                also=lambda c: (record_fields(c, source.name, touched, field_rows),
+                                                record_errors(c, source.name, touched, error_rows)))
     return report
+
+
+def record_errors_note(errors: list[lz.RecordError], listed: int = 5) -> str:
+    """The meta.snapshot_log.message note naming a window's unreadable records and why."""
+    named = "; ".join(f"{e.record}: {e.reason}" for e in errors[:listed])
+    more = f" … (+{len(errors) - listed})" if len(errors) > listed else ""
+    return f"{len(errors)} record(s) unreadable, loaded without them (meta.record_errors): {named}{more}"
+
+
+def record_errors(con, source: str, window_starts: list[datetime], rows: list[tuple]) -> None:
+    """Replace the meta.record_errors rows of these windows (call inside the load's transaction): a window
+    reloaded, quarantined or found missing keeps only the errors of its current load."""
+    starts = [naive_utc(w) for w in window_starts]
+    con.execute("DELETE FROM meta.record_errors WHERE source = ? AND window_start IN (SELECT unnest(?))", [source, starts])
+    if rows:
+        con.executemany("INSERT INTO meta.record_errors VALUES (?, ?, ?, ?, ?, ?)",
+                        [(s, naive_utc(w), k, r, why, at) for s, w, k, r, why, at in rows])
 
 
 def utc_now() -> datetime:

@@ -236,13 +236,23 @@ def test_a_reused_card_whose_landed_body_changed_quarantines_the_window(home):
         parse_model_cards(window, parse_window_key(k2))  # ... but the card it references is not
 
 
-def test_a_record_with_an_unknown_status_is_rejected(home):
+def test_unreadable_records_are_record_errors_and_the_others_load(home):
+    good = {"model_id": "Qwen/Y", "card_status": "missing", "http_status": 404, "error_code": "EntryNotFound",
+            "url": None, "file": None, "reused_from": None, "checked_at": "2026-10-01T09:01:00+00:00",
+            "fetched_at": "2026-10-01T09:01:00+00:00", "sha": "0" * 40}
+    lines = [json.dumps({"model_id": "Qwen/X", "card_status": "says_nothing"}), "{damaged",
+             json.dumps({**good, "model_id": "Qwen/Z", "card_status": "error", "sha": None,
+                         "error": "model_info has no commit sha (None)"}), json.dumps(good)]
     lz.land_window(home / "landing", SOURCE, "2026-10-01-03:00", [lz.RawFile(
-        "cards.jsonl", json.dumps({"model_id": "Qwen/X", "card_status": "says_nothing"}).encode() + b"\n", 1)],
-        origin="live", fetched_at=parse_window_key("2026-10-01-03:00"))
+        "cards.jsonl", "\n".join(lines).encode() + b"\n", 4)], origin="live", fetched_at=parse_window_key("2026-10-01-03:00"))
     window = lz.read_window(home / "landing", SOURCE, "2026-10-01-03:00")
-    with pytest.raises(lz.LandingError, match=r"cards.jsonl.gz line 1 \(Qwen/X\): card_status 'says_nothing'"):
-        parse_model_cards(window, parse_window_key("2026-10-01-03:00"))
+    frame, notes, errors = parse_model_cards(window, parse_window_key("2026-10-01-03:00"))
+    assert frame["model_id"].to_list() == ["Qwen/Y"] and notes == []
+    assert [(e.record, e.reason) for e in errors] == [
+        ("Qwen/X", "card_status 'says_nothing' is not one of ('ok', 'missing', 'gated')"),
+        ("line 2", "malformed card record (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+        ("Qwen/Z", "model_info has no commit sha (None)")]
+    assert errors[1].location.endswith("cards.jsonl.gz line 2")
 
 
 # ---------------------------------------------------------------------------------- synthetic sample cards
@@ -271,7 +281,8 @@ def test_sample_cards_are_synthetic_deterministic_and_reuse_by_sha(tmp_path):
         for entry, body in window.files:
             if entry["file"].endswith(".README.md.gz"):
                 assert b"SYNTHETIC SAMPLE DATA" in body and b"NOT the model card" in body
-        frame = parse_model_cards(window, parse_window_key(key))
+        frame, _, errors = parse_model_cards(window, parse_window_key(key))
+        assert errors == []
         assert set(frame["origin"]) == {"synthetic_sample"} and frame.height > 0
         statuses |= set(frame["card_status"])
         reused += frame["reused_from_window"].is_not_null().sum()

@@ -383,7 +383,8 @@ def test_synthetic_card_scores_sample(tmp_path):
     assert build_card_scores_sample(tmp_path / "landing", families, keys) == 0  # never overwritten
     window = lz.read_window(tmp_path / "landing", SOURCE, keys[0])
     assert window.origin == "synthetic_sample" and window.manifest["synthetic"] is True
-    frame, notes = parse_card_window(window, parse_window_key(keys[0]))
+    frame, notes, errors = parse_card_window(window, parse_window_key(keys[0]))
+    assert errors == []
     got = {(r["source_model"], round(r["score"], 6), r["self_reported"]) for r in frame.iter_rows(named=True)}
     assert ("moonshotai/Kimi-K2-Instruct", 89.5, True) in got  # the plain-string source is kept as its name
     assert ("openai/gpt-oss-120b", 85.3, False) in got  # the Open LLM Leaderboard bot: third-party

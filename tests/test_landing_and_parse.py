@@ -96,3 +96,28 @@ def test_parse_dedupes_and_names_bad_records(tmp_path):
     lz.land_window(tmp_path, "hub_models", "2026-10-01-09:00", [_page(a, {"downloads": 3})], origin="live", fetched_at=T0)
     with pytest.raises(lz.LandingError, match=r"Qwen\.p0001\.json\.gz item 1: missing or malformed 'id'"):
         parse_hub_models(lz.read_window(tmp_path, "hub_models", "2026-10-01-09:00"), T0)
+
+
+def test_a_damaged_children_line_is_a_record_error_and_the_window_loads(tmp_path):
+    from datetime import datetime
+
+    from hubsignal.hub.parse import parse_children
+
+    ok = {"model_id": "Qwen/A", "http_status": 200, "fetched_at": "2026-10-01T09:00:00+00:00", "url": None,
+          "body": json.dumps({"_id": "x", "id": "Qwen/A", "childrenModelCount": {"finetune": 3}})}
+    lines = [json.dumps(ok), '{"model_id": "Qwen/B", "http_sta',  # a line cut short
+             json.dumps({**ok, "model_id": "Qwen/C", "body": "<html>"}),
+             json.dumps({**ok, "model_id": "Qwen/D", "body": json.dumps({"childrenModelCount": [1]})}),
+             json.dumps({**ok, "model_id": "Qwen/E", "http_status": 403, "body": None}),
+             json.dumps({**ok, "model_id": "Qwen/F", "http_status": 404, "body": None})]  # deleted: no error
+    key = "2026-10-01-03:00"
+    lz.land_window(tmp_path, "hub_children_counts", key, [lz.RawFile("children.jsonl", "\n".join(lines).encode(), 6)],
+                   origin="live", fetched_at=datetime(2026, 10, 1, 9, 5))
+    frame, notes, errors = parse_children(lz.read_window(tmp_path, "hub_children_counts", key), datetime(2026, 10, 1, 3))
+    assert frame.select("model_id", "relation", "n_children").rows() == [("Qwen/A", "finetune", 3)]
+    assert [(e.record, e.reason[:40]) for e in errors] == [
+        ("line 2", "Unterminated string starting at: line 1 "),
+        ("Qwen/C", "model_info answer is not JSON (Expecting"),
+        ("Qwen/D", "childrenModelCount has an unexpected sha"),
+        ("Qwen/E", "HTTP 403 for this model")]
+    assert errors[0].location.endswith("children.jsonl.gz line 2")

@@ -84,16 +84,23 @@ def test_real_tables_parse_with_their_own_categories():
         per_release[release.isoformat()][1].add(task)
     assert {r: (len(m), len(t)) for r, (m, t) in per_release.items()} == {
         "2024-08-31": (59, 18), "2025-04-25": (57, 17),
-        "2026-01-08": (126, 23),  # 127 rows in the file; one ragged row is skipped
+        "2026-01-08": (127, 23),  # every row of the file, the short one included
     }
-    assert len(cols["model"]) == 59 * 18 + 57 * 17 + 126 * 23
+    assert len(cols["model"]) == 59 * 18 + 57 * 17 + 127 * 23
     assert set(cols["categories_file"]) == {f"categories_{r.replace('-', '_')}.json" for r in per_release}
     assert None not in cols["category"]  # every real task belongs to a category of its own release's file
-    # The real 2026-01-08 table has a row with 21 fields for a 24-column header: its cells cannot be matched
-    # to tasks (positionally, theory_of_mind's value would land in tablejoin), so it is skipped and named.
-    ragged = [n for n in parsed.notes if "field count differs" in n]
-    assert len(ragged) == 1 and "line 110" in ragged[0] and "nemotron-3-super-120b-a12b" in ragged[0]
-    assert "nemotron-3-super-120b-a12b" not in cols["model"]
+    # The real 2026-01-08 table has a row with 21 fields for a 24-column header. livebench.ai shows that model
+    # with its last three cells (typescript, typos, zebra_puzzle) empty: so do we, and the note names it.
+    assert [n for n in parsed.notes if "shorter than the header" in n] == [
+        "table_2026_01_08.csv: 1 row(s) shorter than the header, missing trailing cells read as empty: "
+        "line 110 (nemotron-3-super-120b-a12b: 21 of 24 fields)"]
+    assert not [n for n in parsed.notes if "skipped" in n]
+    nemotron = {t: (v, s) for r, m, t, v, s in zip(cols["release_date"], cols["model"], cols["task"],
+                                                    cols["raw_value"], cols["score"])
+                if m == "nemotron-3-super-120b-a12b"}
+    assert len(nemotron) == 23
+    assert nemotron["AMPS_Hard"] == ("87.0", 87.0) and nemotron["theory_of_mind"] == ("0.25", 0.25)
+    assert nemotron["typescript"] == nemotron["typos"] == nemotron["zebra_puzzle"] == ("", None)
 
 
 def _site_averages(release: str) -> dict[str, float | None]:
@@ -102,7 +109,9 @@ def _site_averages(release: str) -> dict[str, float | None]:
     with open(REAL / f"table_{release}.csv", newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader)
-        rows = [dict(zip(header, r)) for r in reader if len(r) == len(header)]
+        # A short row's missing trailing cells are empty (zip stops early; .get() below reads them as '').
+        # A row longer than the header with values beyond it is not shown (none in the real files).
+        rows = [dict(zip(header, r)) for r in reader if not any(c.strip() for c in r[len(header):])]
     out = {}
     for row in rows:
         category_averages = []
@@ -127,6 +136,7 @@ def test_real_averages_match_livebench_ai(home):
         expected = _site_averages(release)
         got = _averages(home, release.replace("_", "-"))
         assert set(got) == set(expected)
+        assert len(got) == {"2024_08_31": 59, "2025_04_25": 57, "2026_01_08": 127}[release]
         for model, value in expected.items():
             assert got[model][0] == pytest.approx(value, abs=1e-9), (release, model)
     # Pinned by hand (category means, then their plain mean), rounded as the site shows them:
@@ -139,6 +149,17 @@ def test_real_averages_match_livebench_ai(home):
     n = query(home, "SELECT n_tasks_numeric FROM staging.livebench_category_averages WHERE release_date = "
                     "'2026-01-08' AND model = 'gpt-5.5-xhigh' AND category = 'Reasoning'")
     assert n == [(4,)]
+    # The short row (line 110): every category keeps a numeric cell, so the model has a global average.
+    # Reasoning (0.25+42.133+60.784)/3=34.389, Coding 54.072, Agentic Coding (0+46)/2=23, Mathematics 36.429,
+    # Data Analysis 21.231, Language (24+36.083)/2=30.042, IF 28.408 -> 32.51
+    nemotron = _averages(home, "2026-01-08")["nemotron-3-super-120b-a12b"]
+    assert round(nemotron[0], 2) == 32.51 and round(nemotron[1]["Agentic Coding"], 3) == 23.0
+    n = dict(query(home, "SELECT category, n_tasks_numeric FROM staging.livebench_category_averages WHERE "
+                         "release_date = '2026-01-08' AND model = 'nemotron-3-super-120b-a12b'"))
+    assert n == {"Reasoning": 3, "Coding": 2, "Agentic Coding": 2, "Mathematics": 4, "Data Analysis": 3,
+                 "Language": 2, "IF": 4}
+    message = query(home, "SELECT message FROM meta.snapshot_log WHERE source = 'livebench'")[0][0]
+    assert "line 110 (nemotron-3-super-120b-a12b: 21 of 24 fields)" in message
 
 
 @needs_real
@@ -196,10 +217,30 @@ def test_duplicated_model_row_keeps_the_first(home):
     assert "1 duplicated model row(s) dropped" in message and "a (line 4 repeats line 2)" in message
 
 
-def test_ragged_row_is_skipped_and_named():
-    table = parse_table("table_2024_01_01.csv", b"model,r1,r2\na,1,2\nb,3\nc,4,5,,\nd,6,7,8\n")
-    assert [m for m, _ in table.rows] == ["a", "c"]  # trailing empty fields are only separators
-    assert "line 3 (b: 2 fields)" in table.notes[0] and "line 5 (d: 4 fields)" in table.notes[0]
+def test_short_row_loads_with_empty_trailing_cells_and_long_row_is_skipped():
+    table = parse_table("table_2024_01_01.csv", b"model,r1,r2\na,1,2\nb,3\nc,4,5,,\nd,6,7,8\ne\n")
+    assert table.rows == [("a", ["1", "2"]), ("b", ["3", ""]), ("c", ["4", "5"]), ("e", ["", ""])]
+    assert table.notes == [
+        "table_2024_01_01.csv: 2 row(s) shorter than the header, missing trailing cells read as empty: "
+        "line 3 (b: 2 of 3 fields), line 6 (e: 1 of 3 fields)",
+        "table_2024_01_01.csv: 1 row(s) skipped, longer than the header's 3 fields with values beyond it "
+        "(cells cannot be matched to tasks): line 5 (d: 4 fields)",
+    ]  # c's trailing empty fields are only separators: not named
+
+
+def test_short_row_averages_as_the_site_shows_it(home):
+    # b lacks m1 (Math's only task): Math has no value, so b has no global; c lacks only r2.
+    cats = {"Reasoning": ["r1", "r2"], "Coding": ["c1"], "Math": ["m1"]}
+    _land(home, W1, {"table_2024_01_01.csv": "model,r1,c1,r2,m1\na,10,20,30,40\nb,10,20\nc,50,60,,70\n",
+                     "categories_2024_01_01.json": _cats(cats)})
+    _load(home, W1)
+    assert query(home, "SELECT task, score, raw_value FROM raw.livebench_scores WHERE model = 'b' ORDER BY task") == [
+        ("c1", 20.0, "20"), ("m1", None, ""), ("r1", 10.0, "10"), ("r2", None, "")]
+    avg = _averages(home, "2024-01-01")
+    assert avg["b"] == (None, {"Coding": 20.0, "Math": None, "Reasoning": 10.0})
+    assert avg["a"][0] == pytest.approx((20 + 20 + 40) / 3)
+    assert avg["c"][0] == pytest.approx((50 + 60 + 70) / 3)
+    assert "line 3 (b: 3 of 5 fields)" in query(home, "SELECT message FROM meta.snapshot_log")[0][0]
 
 
 def test_task_columns_renamed_between_releases(home):

@@ -138,3 +138,57 @@ def test_token_is_sent_but_never_written(home, hub, monkeypatch):
     events = instance.all_logs(result.run_id)
     assert events and all(TOKEN not in str(e) for e in events)
     assert TOKEN not in str(result.dagster_run)
+
+
+# One model's malformed answers: the windows land with every other model; the bad one is a record error.
+MALFORMED = {"Qwen/Qwen3-8B-Base": "not_json", "Qwen/Qwen3-8B": "children_shape", "google/gemma-3-4b-it": "no_sha"}
+
+
+def test_one_models_malformed_answers_never_fail_a_window(home, monkeypatch):
+    livebench_files = {"table_2024_08_31.csv": "model,r1\nm,1\n", "categories_2024_08_31.json": '{"R": ["r1"]}'}
+    with FakeHub(models=MODELS, children=CHILDREN, page_size=2, malformed=MALFORMED) as fake, \
+            FakeLiveBench(livebench_files) as livebench:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        monkeypatch.setenv("LIVEBENCH_BASE_URL", livebench.url)
+        monkeypatch.setenv("LIVEBENCH_RELEASES", "2024-08-31")
+        key = _latest_key()
+        result = run_windows(key)
+    assert result.success, _failure_messages(result)
+
+    sources = ("hub_children_counts", "model_cards", "model_card_scores")
+    log = dict(query(home, "SELECT source, status FROM meta.snapshot_log WHERE source IN ? ", [list(sources)]))
+    assert log == dict.fromkeys(sources, "observed")
+    errors = query(home, "SELECT source, record, reason FROM meta.record_errors ORDER BY source, record")
+    html = "model_info answer is not JSON (Expecting value: line 1 column 1 (char 0))"
+    assert [(s, r) for s, r, _ in errors] == [
+        ("hub_children_counts", "Qwen/Qwen3-8B"), ("hub_children_counts", "Qwen/Qwen3-8B-Base"),
+        ("model_card_scores", "Qwen/Qwen3-8B-Base"),
+        ("model_cards", "Qwen/Qwen3-8B-Base"), ("model_cards", "google/gemma-3-4b-it")]
+    reasons = {(s, r): why for s, r, why in errors}
+    assert reasons[("hub_children_counts", "Qwen/Qwen3-8B")] == "childrenModelCount has an unexpected shape: lots"
+    assert reasons[("hub_children_counts", "Qwen/Qwen3-8B-Base")].startswith(html)
+    assert reasons[("model_card_scores", "Qwen/Qwen3-8B-Base")].startswith(html)
+    assert reasons[("model_cards", "Qwen/Qwen3-8B-Base")].startswith(html)
+    assert reasons[("model_cards", "google/gemma-3-4b-it")] == "model_info has no commit sha (None)"
+
+    # Every other model loaded: the children of the others, the cards of the others.
+    counted = {m for (m,) in query(home, "SELECT DISTINCT model_id FROM raw.hub_children_counts")}
+    assert not counted & {"Qwen/Qwen3-8B", "Qwen/Qwen3-8B-Base"}
+    assert query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id LIKE 'meta-llama/Llama-3.1%'") == [("any", 1234)]
+    cards = {m for (m,) in query(home, "SELECT model_id FROM raw.model_cards")}
+    assert cards and not cards & {"Qwen/Qwen3-8B-Base", "google/gemma-3-4b-it"} and "Qwen/Qwen3-8B" in cards
+    message = query(home, "SELECT message FROM meta.snapshot_log WHERE source = 'model_cards'")[0][0]
+    assert message.startswith("2 record(s) unreadable, loaded without them (meta.record_errors): ")
+    assert "google/gemma-3-4b-it: model_info has no commit sha (None)" in message
+
+    # The warn checks report them, one row per window; nothing downstream was stopped.
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    for name, n in (("hub_children_counts_record_errors", 2), ("model_cards_record_errors", 2),
+                    ("legacy_scores_record_errors", 1)):
+        assert not checks[name].passed and checks[name].severity.value == "WARN", name
+        assert checks[name].metadata["offending_rows"].value == 1, name  # one window
+
+    # A replay of the landed windows reloads nothing and keeps the errors.
+    before = query(home, "SELECT * FROM meta.record_errors ORDER BY ALL")
+    assert hub_ok(run_windows(key))
+    assert query(home, "SELECT * FROM meta.record_errors ORDER BY ALL") == before

@@ -81,7 +81,8 @@ def frames(archive) -> tuple[pl.DataFrame, pl.DataFrame]:
         frame, duplicates = parse_hub_models(read_window(archive, "hub_models", key), naive(key))
         assert duplicates == 0 and frame.height > 0
         models.append(frame)
-        kids = parse_children(read_window(archive, "hub_children_counts", key), naive(key))
+        kids, _, kid_errors = parse_children(read_window(archive, "hub_children_counts", key), naive(key))
+        assert kid_errors == []
         assert kids.height > 0
         children.append(kids)
     models, children = pl.concat(models), pl.concat(children)

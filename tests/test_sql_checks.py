@@ -141,6 +141,18 @@ BAD_WINDOWS = [
      "INSERT INTO staging.unmatched_models VALUES ('legacy_without_livebench', 'llm_stats', 'qwen-2.5-72b-instruct', "
      "'qwen-2.5-72b-instruct', NULL, 'qwen2.5-72b-instruct', 0.98, 'llm_stats,qwen-2.5-72b-instruct,qwen2.5-72b-instruct')",
      1, "qwen-2.5-72b-instruct"),
+    ("hub_children_counts_record_errors",
+     "INSERT INTO meta.record_errors VALUES ('hub_children_counts', '{bad}', 'k', 'Qwen/Qwen3-8B', "
+     "'childrenModelCount has an unexpected shape: lots', NULL)",
+     1, "Qwen/Qwen3-8B: childrenModelCount has an unexpected shape: lots"),
+    ("model_cards_record_errors",
+     "INSERT INTO meta.record_errors VALUES ('model_cards', '{bad}', 'k', 'Qwen/Qwen3-8B', "
+     "'model_info has no commit sha (None)', NULL), ('model_card_scores', '{bad}', 'k', 'other/source', 'x', NULL)",
+     1, "Qwen/Qwen3-8B: model_info has no commit sha (None)"),
+    ("legacy_scores_record_errors",
+     "INSERT INTO meta.record_errors VALUES ('model_card_scores', '{bad}', 'k', 'Qwen/Qwen3-8B', "
+     "'model_info answered HTTP 400', NULL)",
+     1, "Qwen/Qwen3-8B: model_info answered HTTP 400"),
     ("livebench_task_in_category",
      "UPDATE raw.livebench_scores SET category = NULL WHERE task = 'web_of_lies' AND fetched_window = '{bad}'",
      1, "web_of_lies"),

@@ -3,7 +3,9 @@
 A window of `model_cards` in the landing zone holds:
 - `cards.jsonl`: one line per tracked model (the top N per family of the window's landed `hub_models`
   listing): its repo `sha` (from `model_info(expand=["sha"])`, whose raw answer is kept under `info`),
-  `card_status` (`ok` / `missing` / `gated`), the HTTP status and X-Error-Code of the card request, and where
+  `card_status` (`ok` / `missing` / `gated`, or `error` with an `error` reason when this model's answer could
+  not be read: model_info without a commit sha or not a JSON object, a 4xx other than gated/not found; the
+  window still lands, parse records it in meta.record_errors), the HTTP status and X-Error-Code of the card request, and where
   the body is: `file` (landed in this window) or `reused_from` (`{window_key, file, sha256}` of the earlier
   window that holds it, when the sha has not changed since the previous snapshot);
 - one `<org>__<name>.README.md` file per card fetched in this window, exactly as received.
@@ -21,15 +23,16 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from huggingface_hub.errors import GatedRepoError, RemoteEntryNotFoundError, RepositoryNotFoundError
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RemoteEntryNotFoundError, RepositoryNotFoundError
 
 from hubsignal import landing as lz
-from hubsignal.hub.client import HubClient, HubRequestError, _safe_url
+from hubsignal.hub.client import HubClient, _safe_url
 
 SOURCE = "model_cards"
 INDEX_FILE = "cards.jsonl"
 INFO_EXPAND = ["sha"]
 STATUSES = ("ok", "missing", "gated")
+ERROR_STATUS = "error"  # this model's answer could not be read: no row, a record error with the reason
 # A card is fetched again only when the repo's sha changed. A gated answer is retried every window anyway:
 # access depends on the token and the repo's settings, not on the commit.
 REUSABLE = ("ok", "missing")
@@ -108,7 +111,26 @@ def previous_cards(landing: Path, key: str) -> tuple[str | None, dict[str, dict]
 
 
 def _info_record(resp) -> dict:
-    return {"url": resp.url, "http_status": resp.status, "body": resp.body.decode("utf-8")} if resp else None
+    return {"url": resp.url, "http_status": resp.status, "body": resp.body.decode("utf-8", errors="replace")} if resp else None
+
+
+def _http_status(error) -> int | None:
+    response = getattr(error, "response", None)
+    return response.status_code if response is not None else None
+
+
+def _commit_sha(body: bytes) -> tuple[str | None, str | None]:
+    """(sha, None) from a model_info(expand=sha) body, or (None, why not) when it holds no commit sha."""
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:
+        return None, f"model_info answer is not JSON ({exc}): {body[:60]!r}"
+    if not isinstance(doc, dict):
+        return None, f"model_info answer is a JSON {type(doc).__name__}, not an object"
+    sha = doc.get("sha")
+    if not isinstance(sha, str) or not _SHA.match(sha):
+        return None, f"model_info has no commit sha ({str(sha)[:60] if isinstance(sha, str) else sha!r})"
+    return sha, None
 
 
 def reuse_record(model_id: str, sha: str, prev: dict, checked_at: datetime, info: dict | None) -> dict:
@@ -131,17 +153,30 @@ def fetch_cards(
     bodies: list[lz.RawFile] = []
     reused: dict[str, str] = {}
     for model_id in model_ids:
+        # One model's odd answer is recorded as that model's error; only HubRequestError (retries exhausted,
+        # transport failure) propagates and fails the fetch, so nothing partial is landed.
         try:
-            info = client.model_info_raw(model_id, expand=INFO_EXPAND)
+            info = client.model_info_raw(model_id, expand=INFO_EXPAND, lenient=True)
         except GatedRepoError as exc:  # the Hub serves metadata of gated repos; recorded if it ever does not
             info, status, error = None, "gated", exc
+        except HfHubHTTPError as exc:  # another 4xx for this repo only
+            info, status, error = None, ERROR_STATUS, exc
         else:
             status, error = (None, None) if info else ("missing", None)
-        sha = None
+        sha, reason = None, None
         if info is not None:
-            sha = json.loads(info.body).get("sha")
-            if not isinstance(sha, str) or not _SHA.match(sha):
-                raise HubRequestError("GET", info.url, f"model_info of {model_id} has no commit sha ({sha!r})", 1)
+            sha, reason = _commit_sha(info.body)
+        elif status == ERROR_STATUS:
+            reason = f"model_info answered HTTP {_http_status(error)}"
+        if reason is not None:
+            record = {"model_id": model_id, "sha": None, "card_status": ERROR_STATUS, "error": reason,
+                      "http_status": info.status if info else _http_status(error), "error_code": None,
+                      "url": info.url if info else None, "file": None, "reused_from": None,
+                      "info": _info_record(info), "checked_at": (info.fetched_at if info else datetime.now(timezone.utc)).isoformat()}
+            record["fetched_at"] = record["checked_at"]
+            log(f"card of {model_id}: not read, {reason}")
+            lines.append(json.dumps(record, sort_keys=True))
+            continue
         checked_at = info.fetched_at if info else datetime.now(timezone.utc)
         prev = previous.get(model_id)
         if sha and prev and prev.get("sha") == sha and prev["card_status"] in REUSABLE:
@@ -160,6 +195,8 @@ def fetch_cards(
                     status, error = "missing", exc
                 except RepositoryNotFoundError as exc:  # deleted between the listing and now
                     status, error = "missing", exc
+                except HfHubHTTPError as exc:  # another 4xx for this card only (e.g. the revision is gone)
+                    status, error = ERROR_STATUS, exc
                 else:
                     status = "ok"
                     name = card_file(model_id)
@@ -175,6 +212,8 @@ def fetch_cards(
                     url = _safe_url(str(response.request.url))
                 record.update(card_status=status, http_status=http_status, error_code=error_code, url=url,
                               fetched_at=record["checked_at"])
+                if status == ERROR_STATUS:
+                    record["error"] = f"README.md at {sha} answered HTTP {http_status} ({error_code or type(error).__name__})"
                 log(f"card of {model_id}: {status} (HTTP {http_status}, {error_code})")
         lines.append(json.dumps(record, sort_keys=True))
     index = lz.RawFile(INDEX_FILE, ("\n".join(lines) + "\n").encode(), len(lines))

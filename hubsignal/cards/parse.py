@@ -14,13 +14,13 @@ from functools import lru_cache
 import polars as pl
 
 from hubsignal.cards.classify import CLASSIFIER_VERSION, Verdict, classify
-from hubsignal.cards.fetch import INDEX_FILE, STATUSES, landed_name, read_landed_file
-from hubsignal.landing import LandedWindow, LandingError
+from hubsignal.cards.fetch import ERROR_STATUS, INDEX_FILE, STATUSES, landed_name, read_landed_file
+from hubsignal.landing import LandedWindow, LandingError, RecordError
 from hubsignal.windows import parse_window_key
 
 # The classifier's version is part of the parser's: changing a rule re-classifies every landed window on
 # the next load (the snapshot fingerprint changes), without touching the landing zone.
-PARSER_VERSION = f"cards-1+{CLASSIFIER_VERSION}"
+PARSER_VERSION = f"cards-2+{CLASSIFIER_VERSION}"  # 2: unreadable records are record errors
 
 SCHEMA = {
     "window_start": pl.Datetime("us"),
@@ -58,25 +58,36 @@ def _ts(value: str | None, where: str) -> datetime | None:
     return ts.astimezone(timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
 
 
-def parse_model_cards(window: LandedWindow, window_start: datetime) -> pl.DataFrame:
+def parse_model_cards(window: LandedWindow, window_start: datetime) -> tuple[pl.DataFrame, list[str], list[RecordError]]:
+    """Rows of raw.model_cards. A record the fetch marked `error` (its model's answer unreadable), an unreadable
+    line or an unknown status is a RecordError: no row, the other cards load. The window's own consistency
+    (a card file or a referenced earlier card missing or changed, a model listed twice) is a LandingError."""
     files = {entry["file"]: body for entry, body in window.files}
     index = files.get(landed_name(INDEX_FILE))
     if index is None:
         raise LandingError(f"{window.path}: no {landed_name(INDEX_FILE)} in the window")
     cols: dict[str, list] = {k: [] for k in SCHEMA}
+    errors: list[RecordError] = []
     seen: set[str] = set()
-    for n, line in enumerate(index.decode("utf-8").splitlines(), 1):
+    for n, line in enumerate(index.decode("utf-8", errors="replace").splitlines(), 1):
         if not line.strip():
             continue
         where = f"{window.path / landed_name(INDEX_FILE)} line {n}"
+        rec = None
         try:
             rec = json.loads(line)
             model_id, status = rec["model_id"], rec["card_status"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise LandingError(f"{where}: malformed record ({exc})") from exc
-        where = f"{where} ({model_id})"
+            errors.append(RecordError(str(rec.get("model_id")) if isinstance(rec, dict) and rec.get("model_id")
+                                      else f"line {n}", f"malformed card record ({exc})", where))
+            continue
+        if status == ERROR_STATUS:
+            errors.append(RecordError(model_id, rec.get("error") or "the fetch recorded an error without a reason", where))
+            continue
         if status not in STATUSES:
-            raise LandingError(f"{where}: card_status {status!r} is not one of {STATUSES}")
+            errors.append(RecordError(model_id, f"card_status {status!r} is not one of {STATUSES}", where))
+            continue
+        where = f"{where} ({model_id})"
         if model_id in seen:
             raise LandingError(f"{where}: model listed twice")
         seen.add(model_id)
@@ -109,4 +120,4 @@ def parse_model_cards(window: LandedWindow, window_start: datetime) -> pl.DataFr
         cols["evidence"].append(list(verdict.evidence) if verdict else None)
         cols["classifier_version"].append(CLASSIFIER_VERSION if verdict else None)
         cols["origin"].append(window.origin)
-    return pl.DataFrame(cols, schema=SCHEMA)
+    return pl.DataFrame(cols, schema=SCHEMA), [], errors

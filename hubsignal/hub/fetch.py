@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import polars as pl
+from huggingface_hub.errors import HfHubHTTPError
 
 from hubsignal.families import Families
 from hubsignal.hub.client import HubClient, HubRequestError
@@ -56,21 +57,23 @@ def top_models_in_window(landing, start: datetime, families: Families, top_n: in
     return models_for_children(parse_hub_models(listing, start)[0], families, top_n)
 
 
-def fetch_children(client: HubClient, model_ids: list[str]) -> RawFile:
-    """One model_info(expand=childrenModelCount) per model, as JSON lines holding each body as received."""
+def fetch_children(client: HubClient, model_ids: list[str], log: Callable[[str], None] = print) -> RawFile:
+    """One model_info(expand=childrenModelCount) per model, as JSON lines holding each body as received.
+
+    One model's odd answer never fails the window: a 200 body huggingface_hub cannot decode is landed as
+    received (lenient), a 4xx for that model only is landed with its status; parse_children records either as
+    that model's record error. Exhausted retries or a transport failure (HubRequestError) still abort the
+    fetch, so nothing partial is landed."""
     lines = []
     for model_id in model_ids:
-        resp = client.model_info_raw(model_id, expand=CHILDREN_EXPAND)
-        lines.append(
-            json.dumps(
-                {
-                    "model_id": model_id,
-                    "url": resp.url if resp else None,
-                    "http_status": resp.status if resp else 404,
-                    "fetched_at": resp.fetched_at.isoformat() if resp else None,
-                    "body": resp.body.decode("utf-8") if resp else None,
-                },
-                sort_keys=True,
-            )
-        )
+        try:
+            resp = client.model_info_raw(model_id, expand=CHILDREN_EXPAND, lenient=True)
+            rec = {"url": resp.url if resp else None, "http_status": resp.status if resp else 404,
+                   "fetched_at": resp.fetched_at.isoformat() if resp else None,
+                   "body": resp.body.decode("utf-8", errors="replace") if resp else None}
+        except HfHubHTTPError as exc:  # e.g. 400/401/403 (gated) for this repo only
+            status = exc.response.status_code if exc.response is not None else None
+            log(f"children of {model_id}: HTTP {status}, recorded without a body")
+            rec = {"url": None, "http_status": status, "fetched_at": None, "body": None}
+        lines.append(json.dumps({"model_id": model_id, **rec}, sort_keys=True))
     return RawFile("children.jsonl", ("\n".join(lines) + "\n").encode(), len(lines))

@@ -8,7 +8,7 @@ from datetime import datetime
 import polars as pl
 import pyarrow as pa
 
-from hubsignal.landing import LandedWindow, LandingError
+from hubsignal.landing import LandedWindow, LandingError, RecordError
 from hubsignal.values import naive_utc
 
 # The listing's expand set (HUB_API.md): `expand` returns only _id, id and these properties.
@@ -19,7 +19,7 @@ LIST_EXPAND = [
 CHILDREN_EXPAND = ["childrenModelCount"]
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 BARE_TOTAL_RELATION = "any"  # childrenModelCount served as a bare integer: a total over relations
-PARSER_VERSION = "hub-1"
+PARSER_VERSION = "hub-2"  # 2: an unreadable children record is a record error, not a quarantine
 
 _BASE_MODEL_TYPE = pl.List(pl.Struct({"relation": pl.String, "model_id": pl.String}))
 HUB_MODELS_SCHEMA = {
@@ -194,28 +194,45 @@ def children_counts(body: dict) -> list[tuple[str, int]]:
     raise ValueError(f"childrenModelCount has an unexpected shape: {str(value)[:80]}")
 
 
-def parse_children(window: LandedWindow, window_start: datetime) -> pl.DataFrame:
-    """Rows of raw.hub_children_counts from a landed children.jsonl (one model_info response a line)."""
+def parse_children(window: LandedWindow, window_start: datetime) -> tuple[pl.DataFrame, list[str], list[RecordError]]:
+    """Rows of raw.hub_children_counts from a landed children.jsonl (one model_info response a line).
+
+    A line that cannot be read (its answer not JSON, childrenModelCount of an unexpected shape, a 4xx for that
+    model, or the line itself damaged) is a RecordError naming the model: the other models' counts load."""
     cols: dict[str, list] = {k: [] for k in CHILDREN_SCHEMA}
+    errors: list[RecordError] = []
     for entry, body in window.files:
         where = window.path / entry["file"]
-        for n, line in enumerate(body.decode("utf-8").splitlines(), 1):
+        for n, line in enumerate(body.decode("utf-8", errors="replace").splitlines(), 1):
             if not line.strip():
                 continue
+            model_id = f"line {n}"
             try:
                 rec = json.loads(line)
+                if not isinstance(rec, dict) or not isinstance(rec.get("model_id"), str):
+                    raise ValueError("not a children record (no model_id)")
+                model_id = rec["model_id"]
+                if rec.get("http_status") == 404:
+                    continue  # repo deleted between listing and model_info: recorded, no counts
                 if rec.get("http_status") != 200:
-                    continue  # e.g. repo deleted between listing and model_info: recorded, no counts
-                info = json.loads(rec["body"])
+                    raise ValueError(f"HTTP {rec.get('http_status')} for this model")
+                try:
+                    info = json.loads(rec["body"])
+                except (ValueError, TypeError) as exc:
+                    raise ValueError(f"model_info answer is not JSON ({exc}): {str(rec['body'])[:60]!r}") from None
+                if not isinstance(info, dict):
+                    raise ValueError(f"model_info answer is a JSON {type(info).__name__}, not an object")
                 pairs = children_counts(info)
+                snapshot_ts = naive_utc(datetime.fromisoformat(rec["fetched_at"]))
             except (ValueError, KeyError, TypeError) as exc:
-                raise LandingError(f"{where} line {n}: {exc}") from exc
-            snapshot_ts = naive_utc(datetime.fromisoformat(rec["fetched_at"]))
+                reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+                errors.append(RecordError(model_id, reason, f"{where} line {n}"))
+                continue
             for relation, count in pairs:
                 cols["window_start"].append(window_start)
                 cols["snapshot_ts"].append(snapshot_ts)
-                cols["model_id"].append(rec["model_id"])
+                cols["model_id"].append(model_id)
                 cols["relation"].append(relation)
                 cols["n_children"].append(count)
                 cols["origin"].append(window.origin)
-    return pl.DataFrame(cols, schema=CHILDREN_SCHEMA)
+    return pl.DataFrame(cols, schema=CHILDREN_SCHEMA), [], errors

@@ -80,15 +80,18 @@ def json_list_fields(window: LandedWindow) -> dict[str, int]:
 
 
 def jsonl_body_fields(window: LandedWindow) -> dict[str, int]:
-    """Top-level keys of the answer bodies of a JSONL window (one `{"http_status", "body": "<json>"}` a line)."""
+    """Top-level keys of the answer bodies of a JSONL window (one `{"http_status", "body": "<json>"}` a line).
+    Unreadable lines and bodies are skipped: the parser records them as record errors."""
     counts: Counter[str] = Counter()
     for _, body in window.files:
-        for line in body.decode("utf-8").splitlines():
+        for line in body.decode("utf-8", errors="replace").splitlines():
             if not line.strip():
                 continue
-            rec = json.loads(line)
-            if rec.get("http_status") == 200 and isinstance(rec.get("body"), str):
-                info = json.loads(rec["body"])
-                if isinstance(info, dict):
-                    counts.update(info.keys())
+            try:
+                rec = json.loads(line)
+                info = json.loads(rec["body"]) if rec.get("http_status") == 200 and isinstance(rec.get("body"), str) else None
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(info, dict):
+                counts.update(info.keys())
     return dict(counts)

@@ -27,11 +27,11 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from hubsignal.scores.files import LOAD_SCHEMA, SCORE_SCHEMA, canonical_benchmark, to_date
 from hubsignal.hub.client import HubClient
-from hubsignal.landing import LandedWindow, LandingError, RawFile
+from hubsignal.landing import LandedWindow, RawFile, RecordError
 from hubsignal.values import as_utc
 
 SOURCE = "model_card_scores"  # landing folder and meta.snapshot_log.source
-PARSER_VERSION = "cards-1"
+PARSER_VERSION = "cards-2"  # 2: an unreadable answer is a record error (meta.record_errors), not a note
 CARD_EXPAND = ["model-index", "evalResults"]
 CARD_FILE = "card_scores.jsonl"
 HUB_URL = "https://huggingface.co"
@@ -170,26 +170,36 @@ def parse_card(repo_id: str, body) -> tuple[list[dict], list[str]]:
     return rows, notes
 
 
-def parse_card_window(window: LandedWindow, window_start: datetime) -> tuple[pl.DataFrame, list[str]]:
-    """Rows of raw.legacy_scores for a landed window of card bodies (one model_info answer per line)."""
-    rows, notes = [], []
+def parse_card_window(window: LandedWindow, window_start: datetime) -> tuple[pl.DataFrame, list[str], list[RecordError]]:
+    """Rows of raw.legacy_scores for a landed window of card bodies (one model_info answer per line).
+    A model whose answer cannot be read (4xx, not JSON, not an object) or a damaged line is a RecordError;
+    off-spec entries inside a readable card are notes."""
+    rows, notes, errors = [], [], []
     for entry, body in window.files:
         where = window.path / entry["file"]
-        for n, line in enumerate(body.decode("utf-8").splitlines(), 1):
+        for n, line in enumerate(body.decode("utf-8", errors="replace").splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
                 repo_id, status = rec["model_id"], rec.get("http_status")
-            except (ValueError, KeyError, TypeError) as exc:  # our own envelope: a damaged landing
-                raise LandingError(f"{where} line {n}: not a card record ({exc})") from exc
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # our own envelope, damaged
+                errors.append(RecordError(f"line {n}", f"not a card record ({exc})", f"{where} line {n}"))
+                continue
+            if status == 404:
+                notes.append(f"{repo_id}: HTTP 404, no card read (repo gone)")
+                continue
             if status != 200:
-                notes.append(f"{repo_id}: HTTP {status}, no card read")
+                errors.append(RecordError(repo_id, f"model_info answered HTTP {status}", f"{where} line {n}"))
                 continue
             try:
                 card = json.loads(rec.get("body") or "")
             except ValueError as exc:
-                notes.append(f"{repo_id}: card skipped, the body is not JSON ({exc})")
+                errors.append(RecordError(repo_id, f"model_info answer is not JSON ({exc})", f"{where} line {n}"))
+                continue
+            if not isinstance(card, dict):
+                errors.append(RecordError(repo_id, f"model_info answer is a JSON {type(card).__name__}, not an object",
+                                          f"{where} line {n}"))
                 continue
             card_rows, card_notes = parse_card(repo_id, card)
             fetched = as_utc(datetime.fromisoformat(rec.get("fetched_at") or window.manifest["fetched_at"]))
@@ -200,7 +210,7 @@ def parse_card_window(window: LandedWindow, window_start: datetime) -> tuple[pl.
         pl.lit(as_utc(window_start).replace(tzinfo=None), dtype=pl.Datetime("us")).alias("window_start"),
         pl.lit(SOURCE, dtype=pl.String).alias("landing_source"),
         pl.lit(window.origin, dtype=pl.String).alias("origin"),
-    ).select(list(LOAD_SCHEMA)), notes
+    ).select(list(LOAD_SCHEMA)), notes, errors
 
 
 def fetch_card_scores(client: HubClient, repo_ids: list[str], log: Callable[[str], None] = print) -> RawFile:

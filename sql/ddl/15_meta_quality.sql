@@ -33,3 +33,16 @@ CREATE TABLE IF NOT EXISTS meta.raw_fields (
     field        VARCHAR   NOT NULL,  -- top-level key of a raw record
     n_records    BIGINT    NOT NULL   -- records of the window carrying it
 );
+
+-- Records a window loaded WITHOUT: one model whose answer could not be read (model_info without a commit sha,
+-- a body that is not JSON, childrenModelCount or a card of an unexpected shape, a 4xx for that model only).
+-- The rest of the window loads (status observed); the reason is also named in meta.snapshot_log.message and
+-- the warn checks `<table>_record_errors` count these per window. Replaced with the window on every load.
+CREATE TABLE IF NOT EXISTS meta.record_errors (
+    source       VARCHAR   NOT NULL,  -- meta.snapshot_log.source
+    window_start TIMESTAMP NOT NULL,  -- UTC
+    window_key   VARCHAR   NOT NULL,
+    record       VARCHAR   NOT NULL,  -- the record as the source names it (model id), or `line N`
+    reason       VARCHAR   NOT NULL,
+    location     VARCHAR              -- landed file and line
+);

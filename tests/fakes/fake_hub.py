@@ -19,6 +19,10 @@ consumed in the order they were added. Kinds:
     "truncated"  status 200, body cut mid-JSON; short_read=True declares the full Content-Length instead
                  (the client then sees a connection closed mid-body)
     "not_json"   status 200 with an HTML body (what a proxy or captive portal returns)
+
+Malformed answers for one model (every model_info of it, not a fault queue): `FakeHub(malformed={repo_id: kind})`,
+kind "not_json" (200 with an HTML body), "no_sha" (the answer lacks `sha`) or "children_shape"
+(`childrenModelCount` is a string, neither an object nor an int).
 """
 
 from __future__ import annotations
@@ -118,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeHub:
     def __init__(self, models: list[dict] = (), children: dict[str, dict[str, int] | int] | None = None,
                  page_size: int = 2, quota: int = 500, enforce_quota: bool = True, gzip: bool = False,
-                 cards: dict[str, str | bytes | int] | None = None):
+                 cards: dict[str, str | bytes | int] | None = None, malformed: dict[str, str] | None = None):
         """children: per model id, the childrenModelCount to serve (object by relation, or a bare int);
         models not listed get per-relation counts derived from the other models' base_model tags.
         quota: requests per 300 s window (RateLimit headers); past it the fake answers 429 if enforce_quota.
@@ -130,6 +134,9 @@ class FakeHub:
         self.models = {m["id"]: m for m in models}
         self.cards = dict(cards or {})  # mutable: tests change a card (and the repo's sha) between runs
         self.children = dict(children or {})
+        self.malformed = dict(malformed or {})  # repo id -> not_json | no_sha | children_shape (model_info only)
+        if set(self.malformed.values()) - {"not_json", "no_sha", "children_shape"}:
+            raise ValueError(f"unknown malformed kind in {self.malformed}")
         self.page_size, self.quota, self.enforce_quota, self.gzip = page_size, quota, enforce_quota, gzip
         self.requests: list[SeenRequest] = []
         self._faults: list[_Fault] = []
@@ -314,7 +321,15 @@ class FakeHub:
         if bad:
             return 400, {"error": f'"expand" contains invalid value(s): {bad}'}, {}
         default = [k for k in model if k not in EXPAND_ONLY] + ["siblings"]
-        return 200, self._project(model, expand, default), {}
+        answer = self._project(model, expand, default)
+        kind = self.malformed.get(repo_id)
+        if kind == "not_json":
+            return 200, HTML, {"Content-Type": "text/html; charset=utf-8"}
+        if kind == "no_sha":
+            answer.pop("sha", None)
+        if kind == "children_shape" and "childrenModelCount" in answer:
+            answer["childrenModelCount"] = "lots"
+        return 200, answer, {}
 
     def _project(self, model: dict, expand: list[str], default_fields) -> dict:
         fields = ["_id", "id", *expand] if expand else default_fields
