@@ -39,7 +39,7 @@ from datetime import date, datetime
 import polars as pl
 
 from hubsignal.csv_records import csv_records, decode
-from hubsignal.hub.client import HttpFetcher
+from hubsignal.http import HttpFetcher
 from hubsignal.landing import LandedWindow, RawFile
 from hubsignal.values import as_utc, to_number
 

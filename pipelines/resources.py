@@ -6,7 +6,8 @@ import os
 
 import dagster as dg
 
-from hubsignal.hub.client import HttpFetcher, HubClient, HubPolicy
+from hubsignal.http import HttpFetcher, HttpPolicy
+from hubsignal.hub.client import HubClient
 from hubsignal.settings import Settings
 
 
@@ -22,7 +23,7 @@ class HubsignalResource(dg.ConfigurableResource):
 
     def hub_client(self) -> HubClient:
         s = self.settings()
-        policy = HubPolicy(
+        policy = HttpPolicy(
             endpoint=s.hf_endpoint,
             timeout_s=s.hub_timeout_s,
             max_attempts=s.hub_max_attempts,
@@ -33,5 +34,5 @@ class HubsignalResource(dg.ConfigurableResource):
     def livebench_fetcher(self) -> HttpFetcher:
         """Plain GETs to LIVEBENCH_BASE_URL under the same HTTP policy settings as the Hub (no token)."""
         s = self.settings()
-        return HttpFetcher(HubPolicy(endpoint=s.livebench_base_url, timeout_s=s.hub_timeout_s,
+        return HttpFetcher(HttpPolicy(endpoint=s.livebench_base_url, timeout_s=s.hub_timeout_s,
                                      max_attempts=s.hub_max_attempts, quota_per_5min=s.hub_quota_per_5min))

@@ -19,7 +19,8 @@ from hubsignal.cards.fetch import SOURCE, fetch_cards, previous_cards
 from hubsignal.cards.parse import parse_model_cards
 from demo.cards import _DISCLOSE, _MENTION, _SILENT, SAMPLE_NOTE, build_sample_cards, render_card
 from hubsignal.families import load_families
-from hubsignal.hub.client import HubClient, HubPolicy
+from hubsignal.http import HttpPolicy
+from hubsignal.hub.client import HubClient
 from demo.hub import build_sample_archive
 from hubsignal.snapshots import snapshot
 from hubsignal.windows import WINDOW, latest_closed_window, parse_window_key, window_key
@@ -209,7 +210,7 @@ def _snapshot(home, key: str, fetch, log=None):
 
 def test_a_card_that_keeps_failing_lands_nothing(home):
     with FakeHub(models=MODELS, cards=dict(CARDS)) as fake:
-        client = HubClient(HubPolicy(endpoint=fake.url, timeout_s=2, max_attempts=2, backoff_base_s=0),
+        client = HubClient(HttpPolicy(endpoint=fake.url, timeout_s=2, max_attempts=2, backoff_base_s=0),
                            sleep=lambda _: None, rng=random.Random(0))
         fake.add_fault("503", path_prefix="/Qwen/Qwen3-8B-Base/resolve", times=10)
         key = "2026-10-01-03:00"
@@ -223,7 +224,7 @@ def test_a_card_that_keeps_failing_lands_nothing(home):
 
 def test_a_reused_card_whose_landed_body_changed_quarantines_the_window(home):
     with FakeHub(models=MODELS, cards=dict(CARDS)) as fake:
-        client = HubClient(HubPolicy(endpoint=fake.url, timeout_s=2, max_attempts=1))
+        client = HubClient(HttpPolicy(endpoint=fake.url, timeout_s=2, max_attempts=1))
         k1, k2 = "2026-10-01-03:00", "2026-10-01-09:00"
         assert _snapshot(home, k1, lambda s: fetch_cards(client, ["Qwen/Qwen3-8B"], {})).loaded == [k1]
         prev_key, previous = previous_cards(home / "landing", k2)

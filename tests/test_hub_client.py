@@ -13,7 +13,8 @@ import pytest
 from huggingface_hub.errors import BadRequestError
 from huggingface_hub.utils import close_session
 
-from hubsignal.hub.client import HubClient, HubPolicy, HubRequestError, parse_rate_limit
+from hubsignal.http import HttpPolicy, HttpRequestError, parse_rate_limit
+from hubsignal.hub.client import HubClient
 from tests.fakes.fake_hub import FakeHub, make_model
 
 TOKEN = "hf_TESTtokenDoNotLeak0123456789"
@@ -54,7 +55,7 @@ def make_client(hub: FakeHub, clock: FakeClock | None = None, token: str | None 
     clock = clock or FakeClock()
     settings = dict(endpoint=hub.url, timeout_s=0.5, max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05,
                     rate_limit_slack_s=0.0) | policy
-    return HubClient(HubPolicy(**settings), token=token, clock=clock, sleep=clock.sleep)
+    return HubClient(HttpPolicy(**settings), token=token, clock=clock, sleep=clock.sleep)
 
 
 def ids(pages) -> list[str]:
@@ -116,7 +117,7 @@ def test_hang_fails_within_attempts_times_timeout():
         hub.add_fault("hang", times=5, seconds=5)
         client = make_client(hub, timeout_s=0.3, max_attempts=2)
         start = time.monotonic()
-        with pytest.raises(HubRequestError) as err:
+        with pytest.raises(HttpRequestError) as err:
             client.list_models_pages("Qwen", EXPAND)
         assert time.monotonic() - start < 2 * 0.3 + 0.7
         assert f"{hub.url}/api/models?author=Qwen" in str(err.value) and "Timeout" in str(err.value)
@@ -127,7 +128,7 @@ def test_hang_fails_within_attempts_times_timeout():
 def test_bad_page_raises_naming_its_url(kind, page):
     with FakeHub(models=qwen_models(5), page_size=2) as hub:
         hub.add_fault(kind, page=page)
-        with pytest.raises(HubRequestError) as err:
+        with pytest.raises(HttpRequestError) as err:
             make_client(hub).list_models_pages("Qwen", EXPAND)
         assert err.value.url.startswith(f"{hub.url}/api/models?author=Qwen")
         assert ("cursor=" in err.value.url) == (page > 1) and err.value.url in str(err.value)
@@ -145,7 +146,7 @@ def test_exhausted_retries_raise_after_exactly_max_attempts(kind, prefix):
     with FakeHub(models=qwen_models(2)) as hub:
         hub.add_fault(kind, path_prefix=prefix, times=50)
         client = make_client(hub, max_attempts=4)
-        with pytest.raises(HubRequestError) as err:
+        with pytest.raises(HttpRequestError) as err:
             if prefix.endswith("/"):
                 client.model_info_raw("Qwen/Qwen3-1B", ["downloads"])
             else:
@@ -190,7 +191,7 @@ def test_token_travels_only_in_the_authorization_header(caplog):
         hub.add_fault("503", page=2)
         pages = client.list_models_pages("Qwen", EXPAND)
         hub.add_fault("503", path_prefix="/api/models/", times=10)
-        with pytest.raises(HubRequestError) as err:
+        with pytest.raises(HttpRequestError) as err:
             client.model_info_raw("Qwen/Qwen3-1B", ["downloads"])
         assert hub.requests and all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in hub.requests)
         assert all(TOKEN not in r.path + json.dumps(r.query) for r in hub.requests)

@@ -24,7 +24,7 @@ from hubsignal.livebench import (
 from hubsignal.values import to_number
 from hubsignal.sources import LIVEBENCH
 from demo.livebench import SAMPLE_NOTE, SAMPLE_ORIGIN, build_livebench_sample
-from hubsignal.hub.client import HttpFetcher, HubPolicy
+from hubsignal.http import HttpFetcher, HttpPolicy
 from hubsignal.snapshots import snapshot
 from hubsignal.sql_models import MODELS_DIR, load_model, materialize
 from hubsignal.warehouse import open_warehouse
@@ -415,7 +415,7 @@ def test_fetch_goes_through_the_hub_http_policy(monkeypatch):
     with FakeLiveBench(files, html_for_missing=True) as lb:
         lb.add_fault("503", path_prefix="/table_2024_01_01.csv", times=1, retry_after=2)
         clock = _Clock()
-        policy = HubPolicy(endpoint=lb.url, timeout_s=2, max_attempts=3, rate_limit_slack_s=0)
+        policy = HttpPolicy(endpoint=lb.url, timeout_s=2, max_attempts=3, rate_limit_slack_s=0)
         with HttpFetcher(policy, clock=clock, sleep=clock.sleep) as fetcher:
             landed, extra = fetch_livebench(fetcher, lb.url, ["2024-01-01", "2024-02-01", "2024-03-01"], log=lambda m: None)
     assert clock.sleeps == [2.0]  # Retry-After honoured by the shared engine
@@ -432,12 +432,12 @@ def test_fetch_goes_through_the_hub_http_policy(monkeypatch):
 
 def test_fetch_refuses_an_empty_snapshot_and_fails_on_other_errors():
     with FakeLiveBench({"categories_2024_01_01.json": "{}"}) as lb:
-        with HttpFetcher(HubPolicy(max_attempts=1)) as fetcher:
+        with HttpFetcher(HttpPolicy(max_attempts=1)) as fetcher:
             with pytest.raises(LiveBenchFetchError, match="none of the 1 configured LiveBench releases has a table"):
                 fetch_livebench(fetcher, lb.url, ["2024-01-01"], log=lambda m: None)
         lb.files["table_2024_01_01.csv"] = b"model,r1\n"
         lb.add_fault("403", path_prefix="/categories")
-        with HttpFetcher(HubPolicy(max_attempts=1)) as fetcher:
+        with HttpFetcher(HttpPolicy(max_attempts=1)) as fetcher:
             with pytest.raises(LiveBenchFetchError, match=r"categories_2024_01_01.json: HTTP 403"):
                 fetch_livebench(fetcher, lb.url, ["2024-01-01"], log=lambda m: None)
 
@@ -519,7 +519,7 @@ def test_live_fetch_failure_lands_nothing(home, live, monkeypatch):
     landed = home / "landing" / "livebench"
     assert not landed.exists() or list(landed.iterdir()) == []
     assert query(home, "SELECT status, message FROM meta.snapshot_log") == [
-        ("missing", f"HubRequestError: GET {live.url}/categories_2024_08_31.json failed after 2 attempt(s): HTTP 503")]
+        ("missing", f"HttpRequestError: GET {live.url}/categories_2024_08_31.json failed after 2 attempt(s): HTTP 503")]
 
 
 # ----------------------------------------------------------------------------------- settings and sample

@@ -26,7 +26,8 @@ from pathlib import Path
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RemoteEntryNotFoundError, RepositoryNotFoundError
 
 from hubsignal import landing as lz
-from hubsignal.hub.client import HubClient, _safe_url
+from hubsignal.http import safe_url
+from hubsignal.hub.client import HubClient
 
 SOURCE = "model_cards"
 INDEX_FILE = "cards.jsonl"
@@ -153,7 +154,7 @@ def fetch_cards(
     bodies: list[lz.RawFile] = []
     reused: dict[str, str] = {}
     for model_id in model_ids:
-        # One model's odd answer is recorded as that model's error; only HubRequestError (retries exhausted,
+        # One model's odd answer is recorded as that model's error; only HttpRequestError (retries exhausted,
         # transport failure) propagates and fails the fetch, so nothing partial is landed.
         try:
             info = client.model_info_raw(model_id, expand=INFO_EXPAND, lenient=True)
@@ -209,7 +210,7 @@ def fetch_cards(
                     http_status, error_code, url = 404, "RepoNotFound", None
                 else:
                     http_status, error_code = response.status_code, response.headers.get("X-Error-Code")
-                    url = _safe_url(str(response.request.url))
+                    url = safe_url(str(response.request.url))
                 record.update(card_status=status, http_status=http_status, error_code=error_code, url=url,
                               fetched_at=record["checked_at"])
                 if status == ERROR_STATUS:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 import polars as pl
 from huggingface_hub.errors import HfHubHTTPError
 
 from hubsignal.families import Families
-from hubsignal.hub.client import HubClient, HubRequestError
+from hubsignal.http import HttpRequestError
+from hubsignal.hub.client import HubClient
 from hubsignal.hub.parse import CHILDREN_EXPAND, LIST_EXPAND, parse_hub_models
-from hubsignal.landing import RawFile, read_window
-from hubsignal.windows import window_key
+from hubsignal.landing import RawFile, manifest_sha256, read_window
+from hubsignal.windows import parse_window_key, window_key
 
 
 class EmptySnapshotError(RuntimeError):
@@ -30,7 +33,7 @@ def fetch_hub_models(client: HubClient, orgs: list[str], log: Callable[[str], No
             try:
                 records = len(json.loads(page.body))
             except ValueError as exc:  # the client already decoded it; this guards the landing contract
-                raise HubRequestError("GET", page.url, f"page is not valid JSON ({exc})", page.attempts) from exc
+                raise HttpRequestError("GET", page.url, f"page is not valid JSON ({exc})", page.attempts) from exc
             n += records
             files.append(RawFile(f"{org}.p{i:04d}.json", page.body, records, page.url, page.status, page.fetched_at))
         log(f"listed {org}: {n} models in {len(pages)} page(s)")
@@ -53,8 +56,15 @@ def models_for_children(models: pl.DataFrame, families: Families, top_n: int) ->
 def top_models_in_window(landing, start: datetime, families: Families, top_n: int) -> list[str]:
     """`models_for_children` over the window's LANDED listing (the source of truth, not the warehouse): the
     models whose children, cards or card scores a live fetch of that window asks for."""
-    listing = read_window(landing, "hub_models", window_key(start))
-    return models_for_children(parse_hub_models(listing, start)[0], families, top_n)
+    key = window_key(start)
+    listing = landed_listing(Path(landing), key, manifest_sha256(landing, "hub_models", key))
+    return models_for_children(listing, families, top_n)
+
+
+@lru_cache(maxsize=4)  # children, cards and card scores all ask for the same window: read and parse it once
+def landed_listing(landing: Path, key: str, manifest_sha: str) -> pl.DataFrame:
+    """The parsed hub_models listing of a landed window (`manifest_sha` keys the cache to its exact content)."""
+    return parse_hub_models(read_window(landing, "hub_models", key), parse_window_key(key))[0]
 
 
 def fetch_children(client: HubClient, model_ids: list[str], log: Callable[[str], None] = print) -> RawFile:
@@ -62,7 +72,7 @@ def fetch_children(client: HubClient, model_ids: list[str], log: Callable[[str],
 
     One model's odd answer never fails the window: a 200 body huggingface_hub cannot decode is landed as
     received (lenient), a 4xx for that model only is landed with its status; parse_children records either as
-    that model's record error. Exhausted retries or a transport failure (HubRequestError) still abort the
+    that model's record error. Exhausted retries or a transport failure (HttpRequestError) still abort the
     fetch, so nothing partial is landed."""
     lines = []
     for model_id in model_ids:
