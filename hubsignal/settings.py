@@ -31,24 +31,22 @@ DEFAULT_LIVEBENCH_RELEASES = (
 )
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default, kind: type, what: str):
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError:
-        raise ValueError(f"setting {name}={raw!r} is not an integer") from None
+        raise ValueError(f"setting {name}={raw!r} is not {what}") from None
+
+
+def _int(name: str, default: int) -> int:
+    return _number(name, default, int, "an integer")
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"setting {name}={raw!r} is not a number") from None
+    return _number(name, default, float, "a number")
 
 
 @dataclass(frozen=True)

@@ -46,3 +46,14 @@ CREATE TABLE IF NOT EXISTS meta.record_errors (
     reason       VARCHAR   NOT NULL,
     location     VARCHAR              -- landed file and line
 );
+
+-- The records a window loaded without, counted per window of [ws, we): the body of every `*_record_errors` check.
+CREATE OR REPLACE MACRO record_errors_per_window(src, ws, we) AS TABLE
+    SELECT
+        window_start,
+        count(*) AS n_records,
+        string_agg(record || ': ' || reason, '; ' ORDER BY record) AS records
+    FROM meta.record_errors
+    WHERE source = src AND window_start >= ws AND window_start < we
+    GROUP BY window_start
+    ORDER BY window_start;
