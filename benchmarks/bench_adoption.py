@@ -2,7 +2,7 @@
 ratios are measured in this same run.
 
 Data (SYNTHETIC): the new window W is the first window of the synthetic sample archive
-(assets/hub/sample.py: every configured family, ~90 models, ~320 children counts), landed for real and
+(demo/hub.py: every configured family, ~90 models, ~320 children counts), landed for real and
 loaded by the real snapshot assets. The HISTORY before it (120 windows = 1 month, 1,460 windows = 1 year) is
 inserted directly into raw.hub_models / raw.hub_children_counts / meta.snapshot_log with DuckDB: W's parsed
 rows repeated for every earlier window, counters wound back (all-time counters lose ~1/120 of the 30-day

@@ -3,7 +3,7 @@ that exist, on ONE checked window, family-scale vs 2 million rows. Prints one li
 measured in this same run.
 
 Data (SYNTHETIC):
-- family-scale: the synthetic sample archive (assets/hub/sample.py, ~100 models a window), 40 windows landed
+- family-scale: the synthetic sample archive (demo/hub.py, ~100 models a window), 40 windows landed
   and loaded by the real snapshot loader; the checked window is the last one (its lookbacks are full).
 - 2M rows: raw.hub_models windows of 2,000,000 models each (generated with DuckDB over every configured org),
   the checked window and the 8 windows before it (the stalled-counter lookback), all counters growing.

@@ -39,7 +39,7 @@ class Source:
     # Several sources loading into one table: the column holding the source name, so a window load replaces
     # only this source's rows of the window (raw.legacy_scores.landing_source). None: the table is the source's.
     scope_column: str | None = None
-    # Tier-1 quality rules (e.g. assets.quality.load_rules.LoadRules): problems of a parsed window; any
+    # Tier-1 quality rules (e.g. hubsignal.quality.load_rules.LoadRules): problems of a parsed window; any
     # problem quarantines it at load (no rows, files kept). Skipped for a window released by an override.
     validate: Callable[[pl.DataFrame, lz.LandedWindow], list[str]] | None = None
     # Top-level fields of the window's raw records -> record count, kept in meta.raw_fields (schema drift).
@@ -110,7 +110,7 @@ def snapshot(
     # (2) Load. Only now is the warehouse opened (it is single-writer).
     with open_warehouse(warehouse) as con:
         # A window already loaded (or quarantined) from the same manifest by the same parser is left as it is:
-        # a plain re-run never silently releases a quarantined window (see assets/quality/quarantine.py).
+        # a plain re-run never silently releases a quarantined window (see hubsignal/quality/quarantine.py).
         known = {
             key: (fingerprint, status, message)
             for key, fingerprint, status, message in con.execute(

@@ -140,7 +140,7 @@ def cmd_backfill(args) -> int:
 
 
 def cmd_release(args) -> int:
-    """Explicit override of a quarantine, recorded in meta.quarantine_overrides (assets/quality/quarantine.py)."""
+    """Explicit override of a quarantine, recorded in meta.quarantine_overrides (hubsignal/quality/quarantine.py)."""
     from hubsignal.quality.quarantine import ReleaseError, release
     from hubsignal.warehouse import open_warehouse
 
@@ -195,7 +195,7 @@ def _print_unloaded(settings: Settings) -> None:
 
 
 def cmd_import(args) -> int:
-    """Wiring only: the importers live in assets/imports/ (the inbox sensor uses the same code)."""
+    """Wiring only: the importers live in hubsignal/imports/ (the inbox sensor uses the same code)."""
     from datetime import datetime, timezone
 
     from hubsignal.families import load_families

@@ -1,4 +1,4 @@
-"""The inbox sensor: imports what is dropped into $HUBSIGNAL_HOME/inbox/ (assets.imports.inbox, the same code
+"""The inbox sensor: imports what is dropped into $HUBSIGNAL_HOME/inbox/ (hubsignal.imports.inbox, the same code
 as `hubsignal import`) and requests ONE run of the main job over the window range covering what it landed."""
 
 import dagster as dg

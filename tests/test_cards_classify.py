@@ -1,4 +1,4 @@
-"""The contamination-disclosure classifier (assets/cards/classify.py) on realistic card texts written for
+"""The contamination-disclosure classifier (hubsignal/cards/classify.py) on realistic card texts written for
 these tests (tests/fixtures/cards/*.md) and short inline cases: verdict, deciding rule and evidence."""
 
 from pathlib import Path

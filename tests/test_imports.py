@@ -1,4 +1,4 @@
-"""Archive imports (assets/imports/): formats, placement, provenance, replace semantics, bad input, the inbox
+"""Archive imports (hubsignal/imports/): formats, placement, provenance, replace semantics, bad input, the inbox
 sensor, `hubsignal import`/`status`, and range backfills over imported windows."""
 
 import gzip

@@ -1,4 +1,4 @@
-"""Tier 3: the great_expectations suites (assets/quality/gx_suites.py). The one test module that imports GX
+"""Tier 3: the great_expectations suites (hubsignal/quality/gx_suites.py). The one test module that imports GX
 (the import alone costs seconds): every suite passes on a good batch and fails on a crafted bad one, the
 result names every expectation and example offending rows, the Data Docs site of the latest validation is
 written under $HUBSIGNAL_HOME/quality/, big batches are sampled, and the gx_ check runs inside the job."""

@@ -1,4 +1,4 @@
-"""The synthetic sample archive (assets/hub/sample.py): deterministic, idempotent, parseable, and telling
+"""The synthetic sample archive (demo/hub.py): deterministic, idempotent, parseable, and telling
 the story the demo relies on. Hermetic: everything is written under pytest's tmp_path."""
 
 from __future__ import annotations

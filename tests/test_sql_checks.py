@@ -1,4 +1,4 @@
-"""Tier-2 SQL checks (sql/checks/*.sql through assets/checks.py): each passes on good data and fails on a
+"""Tier-2 SQL checks (sql/checks/*.sql through hubsignal/quality/sql_checks.py): each passes on good data and fails on a
 crafted bad window; blocking ones quarantine that window, and quarantine is released by a fixed re-run or
 an explicit override. Direct evaluation on a small warehouse (no Dagster run): fast."""
 

@@ -1,4 +1,4 @@
-"""Landed model-card windows -> raw.model_cards rows, each card classified (assets/cards/classify.py).
+"""Landed model-card windows -> raw.model_cards rows, each card classified (hubsignal/cards/classify.py).
 
 Live snapshots, the synthetic sample and replays all go through this code. A reused card is read from the
 earlier window named in its record and verified against that window's manifest.

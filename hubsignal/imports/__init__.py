@@ -5,7 +5,7 @@ Kinds of input (detected from the path):
 - another install's landing zone (a HUBSIGNAL_HOME, a landing folder, a source or window folder) -> copy-merge;
 - a LiveBench release folder (`table_*.csv` + `categories_*.json`) or one such file;
 - a Hub model dump (`.json`, `.jsonl`, `.ndjson`, `.parquet`, optionally `.gz`);
-- a legacy score file (`.csv`: `assets.benchmarks.legacy.land_score_file`, the benchmark issue's adapters);
+- a legacy score file (`.csv`: `hubsignal.scores.files.land_score_file`, the benchmark issue's adapters);
 - any other folder: each file in it, as its own input.
 
 Each input is validated completely before anything is written and lands window by window with the landing
@@ -69,7 +69,7 @@ def _import_score_file(path: Path, outcome: Outcome, *, landing: Path, observed_
     try:
         from hubsignal.scores.files import SCORE_FILES, ScoreFileError, land_score_file
     except ImportError:
-        outcome.error = f"{path}: legacy score files cannot be imported: no assets.benchmarks.legacy.land_score_file"
+        outcome.error = f"{path}: legacy score files cannot be imported: no hubsignal.scores.files.land_score_file"
         return
     sha = sha256_file(path)
     if observed_at is None:

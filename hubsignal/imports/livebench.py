@@ -1,4 +1,4 @@
-"""LiveBench release folders -> one `livebench` window, in the landing format `assets.benchmarks.livebench`
+"""LiveBench release folders -> one `livebench` window, in the landing format `hubsignal.livebench`
 reads (the files as received: `table_<YYYY_MM_DD>.csv`, `categories_<YYYY_MM_DD>.json`).
 
 Input: a folder holding `table_*.csv` (+ `categories_*.json`) files, or one such file. The files carry no

@@ -2,7 +2,7 @@
 
 Each `Suite` names the table it guards, the SELECT of the batch (`$window_start`/`$window_end` bound to the
 run's windows, as in SQL models), the columns that name an offending row, and a function returning its
-expectations. `assets/checks.py` turns every suite whose table is a registered asset into the asset check
+expectations. `hubsignal/quality/sql_checks.py` turns every suite whose table is a registered asset into the asset check
 `gx_<suite>`; adding a table's suite is one function + one `Suite(...)` entry in SUITES.
 
 - great_expectations is imported lazily, inside the check (the import alone costs seconds), with an

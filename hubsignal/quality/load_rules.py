@@ -2,7 +2,7 @@
 
 A window that breaks a rule is quarantined at load: no rows are loaded, its files stay in the landing zone,
 and `meta.snapshot_log` says why (message `load rules: ...`). A source opts in with `Source.validate`
-(`assets/snapshots.py`); `LoadRules` covers the usual rules so a source only declares them:
+(`hubsignal/snapshots.py`); `LoadRules` covers the usual rules so a source only declares them:
 
     Source(..., validate=LoadRules(unique=("model_id",), expect=(Expect("org", expected, present),)))
 

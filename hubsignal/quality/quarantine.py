@@ -13,7 +13,7 @@ Release:
   warnings, not re-quarantined; new data for the window (another manifest or parser) is checked afresh.
 
 A plain re-run of unchanged data never releases anything by itself: the snapshot loader skips a quarantined
-window whose fingerprint did not change (assets/snapshots.py).
+window whose fingerprint did not change (hubsignal/snapshots.py).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ under a header of `-- key: value` comment lines:
 must read the raw tables (not the staging views, which hide quarantined windows) and evaluate every window of
 the range: a window it passes is released (hubsignal/quality/quarantine.py).
 
-The Dagster asset checks built from these files are in assets/checks.py.
+The Dagster asset checks built from these files are in hubsignal/quality/sql_checks.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
--- Data-quality bookkeeping (assets/checks.py, assets/quality/). Small tables: no fact-table rules apply.
+-- Data-quality bookkeeping (hubsignal/quality/). Small tables: no fact-table rules apply.
 
 -- One row per (source, window, check) quarantine: a blocking SQL check found offending rows in that window.
 -- Active while released_at IS NULL; meta.snapshot_log.status is 'quarantined' while any row is active.

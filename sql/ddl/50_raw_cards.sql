@@ -1,5 +1,5 @@
 -- Model cards (README.md) of each family's top models, one row per (window, tracked model), with the
--- contamination-disclosure verdict of assets/cards/classify.py. Bodies stay in the landing zone.
+-- contamination-disclosure verdict of hubsignal/cards/classify.py. Bodies stay in the landing zone.
 CREATE TABLE IF NOT EXISTS raw.model_cards (
     window_start       TIMESTAMP NOT NULL,  -- UTC start of the 6-hour window
     snapshot_ts        TIMESTAMP NOT NULL,  -- UTC time this window checked the repo's sha
