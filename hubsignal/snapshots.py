@@ -115,7 +115,7 @@ def snapshot(
             key: (fingerprint, status, message)
             for key, fingerprint, status, message in con.execute(
                 "SELECT window_key, load_fingerprint, status, message FROM meta.snapshot_log "
-                "WHERE source = ? AND status IN ('observed', 'imported', 'quarantined')",
+                "WHERE source = ? AND (is_accepted(status) OR status = 'quarantined')",
                 [source.name],
             ).fetchall()
         }

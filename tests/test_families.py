@@ -45,3 +45,30 @@ def test_invalid_families_file_names_file_and_entry(tmp_path, text, expected):
         load_families(path)
     assert str(path) in str(err.value)
     assert expected in str(err.value)
+
+
+def test_python_family_of_equals_the_sql_macro(tmp_path):
+    """Families.family_of (Python callers) and model_family/in_family (sql/ddl/60_shared_rules.sql, every model
+    and check) are two spellings of one rule: they must agree on every id, with the real families file."""
+    from hubsignal.families import write_families
+    from hubsignal.warehouse import open_warehouse
+
+    fams = load_families(DEFAULT_FAMILIES_FILE)
+    names = ["gemma-3-4b-it", "Gemma-2-9B", "t5-base", "Phi-4-mini-instruct", "phi-2", "graphi-1", "GLM-4.6",
+             "glm-4-9b-chat", "chatglm3-6b", "Kimi-K2-Instruct", "Moonlight-16B", "gpt-oss-20b", "my-gpt-oss",
+             "OLMo-2-7B", "granite-3.1-8b", "falcon-7b", "Yi-34B", "tiny-yi", "SmolLM2-1.7B", "c4ai-command-r-v01",
+             "aya-expanse-8b", "Qwen3-8B", "Llama-3.1-8B", "", "a/b"]
+    orgs = [org for f in fams.families for org in f.orgs] + ["unknown-org", "qwen-community", "openai-community"]
+    ids = [f"{spelled}/{name}" for org in orgs for spelled in (org, org.lower(), org.upper()) for name in names]
+    ids += ["Qwen", "google", "no-slash-at-all"]
+    python = {i: fams.family_of(i) for i in ids}
+    assert {"Gemma", "Phi", "GLM", "Command", "gpt-oss", None} <= set(python.values())  # the cases are exercised
+
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        write_families(con, fams)
+        sql = dict(con.execute("SELECT id, model_family(id) FROM unnest(?) AS t(id)", [ids]).fetchall())
+        per_row = dict(con.execute(  # the join form the models use gives the same answer
+            "SELECT id, min(f.family) FROM unnest(?) AS t(id) LEFT JOIN staging.families AS f "
+            "ON in_family(id, f.org, f.include_pattern, f.exclude_pattern) GROUP BY id", [ids]).fetchall())
+    assert sql == python
+    assert per_row == python

@@ -17,8 +17,9 @@ def unloaded_windows(landing: Path, con: duckdb.DuckDBPyConnection | None) -> li
     loaded = {} if con is None else {
         (source, key): (fingerprint or "").split(":")[0]
         for source, key, fingerprint in con.execute(
-            "SELECT source, window_key, load_fingerprint FROM meta.snapshot_log "
-            "WHERE status IN ('observed', 'imported', 'quarantined')").fetchall()
+            # every status: a missing window has no fingerprint, so it counts as not loaded either way (and this
+            # read-only query needs no macro, so it also works on a warehouse written by an older version)
+            "SELECT source, window_key, load_fingerprint FROM meta.snapshot_log").fetchall()
     }
     out = []
     for folder in walk_windows(landing):

@@ -30,7 +30,6 @@ from hubsignal.windows import window_key
 from hubsignal.values import naive_utc
 
 CHECK_PREFIX = "check "  # meta.snapshot_log.message of a window quarantined by checks: "check <name>: <reason>"
-ACCEPTED = ("observed", "imported")
 
 
 
@@ -67,14 +66,20 @@ def record_fields(con, source: str, window_starts: Iterable[datetime], rows: lis
         con.executemany("INSERT INTO meta.raw_fields VALUES (?, ?, ?, ?)", [(s, naive_utc(w), f, n) for s, w, f, n in rows])
 
 
+def is_accepted(con: duckdb.DuckDBPyConnection, status: str | None) -> bool:
+    """The warehouse's one accepted-status rule (macro is_accepted, sql/ddl/60_shared_rules.sql)."""
+    return bool(con.execute("SELECT is_accepted(?)", [status]).fetchone()[0])
+
+
 def _sync_log(con, source: str, start: datetime) -> str | None:
     """Make meta.snapshot_log agree with the window's active quarantine rows. Returns the new status if changed."""
     row = con.execute(
-        "SELECT status, origin, message FROM meta.snapshot_log WHERE source = ? AND window_start = ?", [source, start]
+        "SELECT status, origin, message, is_accepted(status) FROM meta.snapshot_log WHERE source = ? AND window_start = ?",
+        [source, start],
     ).fetchone()
     if row is None:
         return None
-    status, origin, message = row
+    status, origin, message, accepted = row
     active = con.execute(
         "SELECT check_name, reason FROM meta.quarantine WHERE source = ? AND window_start = ? AND released_at IS NULL "
         "ORDER BY quarantined_at, check_name",
@@ -82,12 +87,12 @@ def _sync_log(con, source: str, start: datetime) -> str | None:
     ).fetchall()
     if active:
         text = " | ".join(f"{CHECK_PREFIX}{name}: {reason}" for name, reason in active)
-        if status in ACCEPTED or (status == "quarantined" and (message or "").startswith(CHECK_PREFIX)):
+        if accepted or (status == "quarantined" and (message or "").startswith(CHECK_PREFIX)):
             con.execute(
                 "UPDATE meta.snapshot_log SET status = 'quarantined', message = ? WHERE source = ? AND window_start = ?",
                 [text, source, start],
             )
-            return "quarantined" if status in ACCEPTED else None
+            return "quarantined" if accepted else None
         return None  # quarantined at load: that reason stands
     if status == "quarantined" and (message or "").startswith(CHECK_PREFIX):
         restored = "imported" if origin == "imported" else "observed"
@@ -166,9 +171,9 @@ def apply_check_outcome(
                 "WHERE source = ? AND window_start = ? AND check_name = ? AND released_at IS NULL",
                 [now, source, ws, check_name],
             )
-            if _sync_log(con, source, ws) in ACCEPTED:
+            if is_accepted(con, _sync_log(con, source, ws)):
                 out.released.append(window_key(ws))
-            elif log.get(ws, (None,))[0] in ACCEPTED:  # reloaded with new data since: say it is released
+            elif is_accepted(con, log.get(ws, (None,))[0]):  # reloaded with new data since: say it is released
                 con.execute(
                     "UPDATE meta.snapshot_log SET message = concat_ws('; ', message, ?) WHERE source = ? AND window_start = ?",
                     [f"released {now:%Y-%m-%d %H:%M} UTC: {check_name} passes on the reloaded data", source, ws])

@@ -210,7 +210,7 @@ def _clean_windows(con, check: SqlCheck, start: datetime, end: datetime) -> int:
     if not sources:
         return 0
     return con.execute(
-        "SELECT count(*) FROM meta.snapshot_log WHERE source IN (SELECT unnest(?)) AND status IN ('observed', 'imported') "
+        "SELECT count(*) FROM meta.accepted_windows WHERE source IN (SELECT unnest(?)) "
         "AND window_start >= ? AND window_start < ?", [sources, naive_utc(start), naive_utc(end)]).fetchone()[0]
 
 

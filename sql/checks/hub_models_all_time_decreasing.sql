@@ -1,24 +1,7 @@
 -- asset: raw.hub_models
 -- severity: warn
 -- description: A model's all-time download counter decreased against the previous accepted window (within 7 days).
--- Reads only the checked windows and their previous windows.
-WITH checked AS (
-    SELECT DISTINCT window_start
-    FROM raw.hub_models
-    WHERE window_start >= $window_start AND window_start < $window_end
-),
-accepted AS (
-    SELECT window_start
-    FROM meta.snapshot_log
-    WHERE source = 'hub_models' AND status IN ('observed', 'imported')
-        AND window_start >= $window_start - INTERVAL 7 DAYS AND window_start < $window_end
-),
-pairs AS (
-    SELECT c.window_start, a.window_start AS previous_window
-    FROM checked AS c
-    ASOF JOIN accepted AS a
-        ON c.window_start > a.window_start
-)
+-- Reads only the checked windows and their previous windows (previous_accepted_windows macro).
 SELECT
     c.window_start,
     c.model_id,
@@ -26,7 +9,7 @@ SELECT
     b.downloads_all_time AS previous_all_time,
     c.downloads_all_time,
     c.downloads_all_time - b.downloads_all_time AS change
-FROM pairs AS p
+FROM previous_accepted_windows('hub_models', $window_start, $window_end, false) AS p
 JOIN raw.hub_models AS c
     ON c.window_start = p.window_start
 JOIN raw.hub_models AS b

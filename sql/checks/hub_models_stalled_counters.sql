@@ -4,8 +4,8 @@
 WITH accepted AS (
     SELECT m.window_start, m.model_id, m.downloads_all_time, m.downloads_30d
     FROM raw.hub_models AS m
-    JOIN meta.snapshot_log AS l
-        ON l.source = 'hub_models' AND l.window_start = m.window_start AND l.status IN ('observed', 'imported')
+    JOIN meta.accepted_windows AS l
+        ON l.source = 'hub_models' AND l.window_start = m.window_start
     WHERE m.window_start > $window_start - INTERVAL 48 HOURS AND m.window_start < $window_end
         AND m.downloads_all_time IS NOT NULL
 ),

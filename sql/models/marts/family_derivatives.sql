@@ -28,10 +28,10 @@
 -- the previous observed window (or there is none).
 WITH observed AS (
     SELECT c.window_start
-    FROM meta.snapshot_log AS c
-    JOIN meta.snapshot_log AS m
-        ON m.source = 'hub_models' AND m.window_start = c.window_start AND m.status IN ('observed', 'imported')
-    WHERE c.source = 'hub_children_counts' AND c.status IN ('observed', 'imported')
+    FROM meta.accepted_windows AS c
+    JOIN meta.accepted_windows AS m
+        ON m.source = 'hub_models' AND m.window_start = c.window_start
+    WHERE c.source = 'hub_children_counts'
 ),
 bounds AS (
     SELECT coalesce(max(window_start) FILTER (WHERE window_start < $window_start), $window_start) AS read_from

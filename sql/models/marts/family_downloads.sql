@@ -18,8 +18,8 @@
 -- none), or when no model has all-time counters at both ends (e.g. imported dumps without them).
 WITH observed AS (
     SELECT window_start
-    FROM meta.snapshot_log
-    WHERE source = 'hub_models' AND status IN ('observed', 'imported')
+    FROM meta.accepted_windows
+    WHERE source = 'hub_models'
 ),
 bounds AS (
     SELECT coalesce(max(window_start) FILTER (WHERE window_start < $window_start), $window_start) AS read_from

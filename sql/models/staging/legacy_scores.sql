@@ -7,10 +7,8 @@
 WITH loaded AS (
     SELECT s.*
     FROM raw.legacy_scores AS s
-    JOIN meta.snapshot_log AS l
-        ON l.source = s.landing_source
-        AND l.window_start = s.window_start
-        AND l.status IN ('observed', 'imported')
+    JOIN meta.accepted_windows AS l
+        ON l.source = s.landing_source AND l.window_start = s.window_start
 ),
 latest AS (
     SELECT landing_source, source_model, max(window_start) AS window_start

@@ -7,10 +7,8 @@
 WITH loaded AS (
     SELECT s.*
     FROM raw.livebench_scores AS s
-    JOIN meta.snapshot_log AS l
-        ON l.source = 'livebench'
-        AND l.window_start = s.fetched_window
-        AND l.status IN ('observed', 'imported')
+    JOIN meta.accepted_windows AS l
+        ON l.source = 'livebench' AND l.window_start = s.fetched_window
 ),
 latest AS (
     SELECT release_date, max(fetched_window) AS fetched_window

@@ -5,10 +5,8 @@
 WITH loaded AS (
     SELECT s.*
     FROM raw.livebench_scores AS s
-    JOIN meta.snapshot_log AS l
-        ON l.source = 'livebench'
-        AND l.window_start = s.fetched_window
-        AND l.status IN ('observed', 'imported')
+    JOIN meta.accepted_windows AS l
+        ON l.source = 'livebench' AND l.window_start = s.fetched_window
 ),
 seq AS (
     SELECT

@@ -24,8 +24,7 @@ WITH names AS (
     SELECT DISTINCT 'hub', model_id, model_id
     FROM staging.hub_models
     WHERE window_start = (
-        SELECT max(window_start) FROM meta.snapshot_log
-        WHERE source = 'hub_models' AND status IN ('observed', 'imported')
+        SELECT max(window_start) FROM meta.accepted_windows WHERE source = 'hub_models'
     )
 ),
 overridden AS (
@@ -113,9 +112,7 @@ repo_family AS (
     SELECT k.model_key, first(f.family ORDER BY f.family) AS family
     FROM key_repo AS k
     JOIN staging.families AS f
-        ON lower(f.org) = lower(split_part(k.hf_repo_id, '/', 1))
-        AND (f.include_pattern IS NULL OR regexp_matches(split_part(k.hf_repo_id, '/', 2), f.include_pattern))
-        AND (f.exclude_pattern IS NULL OR NOT regexp_matches(split_part(k.hf_repo_id, '/', 2), f.exclude_pattern))
+        ON in_family(k.hf_repo_id, f.org, f.include_pattern, f.exclude_pattern)
     GROUP BY k.model_key
 ),
 repo_less AS (  -- keys without any Hub repo (API-only models): only they get a family from their name
