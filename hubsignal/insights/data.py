@@ -7,7 +7,7 @@ shows an empty state for it instead of failing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -76,7 +76,7 @@ def pipeline_status(con: duckdb.DuckDBPyConnection) -> PipelineStatus:
         last = None
     if last is None:
         return PipelineStatus(None, None)
-    last = last.replace(tzinfo=timezone.utc)
+    last = last.replace(tzinfo=UTC)
     return PipelineStatus(last, last + WINDOW)
 
 
@@ -85,7 +85,7 @@ def load_insights(con: duckdb.DuckDBPyConnection, checks: list[dict] | None = No
     """Everything the page shows. `checks`: the last run's asset check results as dicts with keys
     `asset`, `check`, `passed`, `severity` (plain data: the caller reads them from wherever runs are recorded)."""
     return InsightsData(
-        generated_at=now or datetime.now(timezone.utc),
+        generated_at=now or datetime.now(UTC),
         status=pipeline_status(con),
         tables={name: rows(con, name) for name in QUERIES},
         checks=list(checks or []),

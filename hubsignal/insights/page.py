@@ -4,7 +4,7 @@ fetched (no CDN, no remote fonts; the links to model cards are plain links, neve
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC
 from pathlib import Path
 from string import Template
 
@@ -221,7 +221,7 @@ def render(d: InsightsData) -> str:
     banner = ('<p class="banner">SYNTHETIC SAMPLE DATA: figures marked <em>synthetic</em> come from the bundled '
               'sample, not from real sources.</p>' if d.synthetic_sources else "")
     return TEMPLATE.substitute(
-        generated=esc(f"{d.generated_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"),
+        generated=esc(f"{d.generated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"),
         banner=banner,
         status=status_section(d),
         cards=kpi_cards(d),
