@@ -15,7 +15,7 @@ LAST = {"dagster/priority": "-10"}
 def run_checks(context: dg.AssetExecutionContext) -> list[dict]:
     """This run's asset check results as plain dicts (what hubsignal.insights takes)."""
     records = context.instance.get_records_for_run(
-        run_id=context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+        run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
     out = []
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data

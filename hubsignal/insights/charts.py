@@ -16,6 +16,7 @@ from datetime import date, datetime
 import altair as alt
 
 WIDTH = 560
+VL_CONVERT_BASE = "https://vega.github.io/vega-datasets/"  # vl-convert's default base URL for data and links
 LEGACY_SELF = "Legacy MMLU (self-reported)"
 LEGACY_THIRD = "Legacy MMLU (third-party)"
 LIVEBENCH = "LiveBench global average"
@@ -117,7 +118,7 @@ def leader_vs_next_eight(rows: list[dict]) -> alt.Chart | None:
     data = [{"who": f"{r['leader_family']} (leader)", "downloads_30d": r["leader_downloads_30d"]},
             {"who": f"next {r['n_next_families']} families combined", "downloads_30d": r["next_eight_downloads_30d"]}]
     base = alt.Chart(alt.Data(values=_values(data))).encode(
-        y=alt.Y("who:N", title=None, sort=None),
+        y=alt.Y("who:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("downloads_30d:Q", title="30-day downloads", axis=alt.Axis(format="~s")),
     )
     return (base.mark_bar(color="#9467bd")
@@ -161,7 +162,7 @@ def quality(rows: list[dict]) -> alt.Chart | None:
     others = sorted({r["status"] for r in rows} - set(present))
     domain = present + others
     return alt.Chart(alt.Data(values=_values(rows))).mark_bar().encode(
-        x=alt.X("day:T", title=None),
+        x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d", labelOverlap=True)),
         y=alt.Y("snapshots:Q", title="source windows per day"),
         color=alt.Color("status:N", scale=alt.Scale(domain=domain,
                                                     range=[STATUS_COLORS.get(s, "#8c564b") for s in domain]),
@@ -181,4 +182,7 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     spec = chart.configure(font="system-ui, sans-serif", background="transparent").configure_view(
         stroke=None).to_dict()
     svg = vlc.vegalite_to_svg(spec)
+    # vl-convert resolves relative links (our #evidence-<family> anchors) against its own base URL; keep them
+    # relative, so a bar links to the evidence on this page and the page names no remote address.
+    svg = svg.replace(f'href="{VL_CONVERT_BASE}#', 'href="#')
     return svg[svg.index("<svg"):] if "<svg" in svg else svg  # drop any XML prolog: the SVG is inlined in HTML
