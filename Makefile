@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksu
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export HF_HUB_DISABLE_TELEMETRY ?= 1
 
-.PHONY: venv demo test dev run backfill sql bench status clean
+.PHONY: venv demo test dev run backfill sql bench status report clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ backfill: venv $(DAGSTER_HOME)/dagster.yaml  ## make backfill FROM=2026-10-01-03
 
 status: venv  ## windows per source and status
 	$(BIN)/hubsignal status
+
+report: venv  ## the insights page's path; make report SERVE=1 serves it on http://127.0.0.1:8765/
+	$(BIN)/hubsignal report $(if $(SERVE),--serve)
 
 sql: venv  ## DuckDB CLI, read-only, on the copy published after each run
 	$(BIN)/duckdb -readonly "$${HUBSIGNAL_HOME:-data}/published/warehouse.duckdb"

@@ -6,6 +6,7 @@ from hubsignal.families import load_families, write_families
 from hubsignal.warehouse import open_warehouse
 
 from assets.partitions import windowed_asset
+from assets.table_metadata import table_metadata
 
 
 @windowed_asset(
@@ -19,7 +20,8 @@ def staging_families(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     families = load_families(settings.families_file)
     with open_warehouse(settings.warehouse) as con:
         write_families(con, families)
+        table = table_metadata(con, "staging.families", preview=True)
     return dg.MaterializeResult(
         metadata={"families_version": families.version, "families": len(families.families),
-                  "orgs": len(families.orgs), "file": str(settings.families_file)}
+                  "orgs": len(families.orgs), "file": str(settings.families_file), **table}
     )

@@ -20,6 +20,7 @@ from hubsignal.windows import window_key, window_starts
 from assets.hub import raw_hub_models
 from assets.partitions import windowed_asset
 from assets.snapshot_assets import run_snapshot
+from assets.table_metadata import read_table_metadata
 
 
 @windowed_asset(
@@ -63,4 +64,5 @@ def raw_legacy_scores(context: dg.AssetExecutionContext) -> dg.MaterializeResult
         or "none",
         "score_file_rows_loaded": sum(r.rows for r in files),
         "cards_top_n": settings.cards_top_n,
+        **read_table_metadata(settings, [score_files.TABLE], tw.start, tw.end),
     })

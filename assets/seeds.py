@@ -10,6 +10,7 @@ from hubsignal.settings import SQL_DIR
 from hubsignal.warehouse import open_warehouse
 
 from assets.partitions import windowed_asset
+from assets.table_metadata import table_metadata
 
 
 def build_seed_asset(path: Path) -> dg.AssetsDefinition:
@@ -23,7 +24,8 @@ def build_seed_asset(path: Path) -> dg.AssetsDefinition:
     def _seed(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         with open_warehouse(context.resources.hubsignal.settings().warehouse) as con:
             rows = load_seed(con, path)
-        return dg.MaterializeResult(metadata={"rows": rows})
+            table = table_metadata(con, f"staging.{path.stem}", preview=True)
+        return dg.MaterializeResult(metadata={"rows": rows, **table})
 
     return _seed
 

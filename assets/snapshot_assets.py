@@ -9,6 +9,7 @@ import dagster as dg
 
 from assets.freshness import RAW_SNAPSHOT_FRESHNESS
 from assets.partitions import windowed_asset
+from assets.table_metadata import read_table_metadata
 from hubsignal import snapshots
 from hubsignal.snapshots import SnapshotReport, Source, live_window, snapshot
 from hubsignal.windows import window_starts
@@ -48,6 +49,8 @@ def snapshot_asset(source: Source, fetch: Fetch, *, key: list[str], group_name: 
         resource = context.resources.hubsignal
         settings = resource.settings()
         report = run_snapshot(context, source, lambda start: fetch(context, resource, settings, start))
-        return dg.MaterializeResult(metadata={**report.metadata(), **(metadata(settings) if metadata else {})})
+        tw = context.partition_time_window
+        return dg.MaterializeResult(metadata={**report.metadata(), **(metadata(settings) if metadata else {}),
+                                              **read_table_metadata(settings, [source.table], tw.start, tw.end)})
 
     return _asset

@@ -4,8 +4,17 @@ upstream assets read from the tables the SQL references (hubsignal.sql_models)."
 import dagster as dg
 
 from assets.partitions import windowed_asset
+from assets.table_metadata import table_metadata
+from hubsignal.contract import contract, leading_comment
 from hubsignal.sql_models import SqlModel, discover_models, materialize
 from hubsignal.warehouse import open_warehouse
+
+
+def describe(model: SqlModel) -> str:
+    """What the table answers (the SQL file's leading comment), its grain (the warehouse contract), its file."""
+    grain = contract().get(model.table)
+    parts = [leading_comment(model.sql), f"Grain: {grain.grain}." if grain else "", f"SQL model `{model.sql_file}`."]
+    return "\n\n".join(p for p in parts if p)
 
 
 def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
@@ -14,13 +23,14 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         deps=[dg.AssetKey([db, name]) for db, name in model.deps],
         group_name=model.layer,
         kinds={"duckdb", "sql"},
-        description=f"SQL model {model.sql_file}",
+        description=describe(model),
         metadata={"sql_file": model.sql_file},
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         tw = context.partition_time_window
         with open_warehouse(context.resources.hubsignal.settings().warehouse) as con:
             meta = materialize(con, model, tw.start, tw.end)
+            meta.update(table_metadata(con, model.table, tw.start, tw.end))
         return dg.MaterializeResult(metadata=meta)
 
     return _asset

@@ -1,4 +1,4 @@
-"""`hubsignal`: the command line around the Dagster job (demo, run, backfill, status, import)."""
+"""`hubsignal`: the command line around the Dagster job (demo, run, backfill, status, import, report)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from hubsignal.insights import page_path
 from hubsignal.settings import PROJECT_ROOT, Settings
 
 JOB_NAME = "hubsignal_6h"
@@ -122,7 +123,24 @@ def cmd_demo(args) -> int:
     _print_report(settings, "snapshot_status")
     print(f"\n{quality.line()}")
     print(f"great_expectations Data Docs: {settings.home / 'quality' / 'gx'}/<suite>/index.html")
+    print(f"Insights page: {page_path(settings.home)}")
     print(f"\nElapsed: {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """The insights page's path (rebuilt by every run); --rebuild renders it now, --serve serves it locally."""
+    settings = Settings.from_env()
+    path = page_path(settings.home)
+    if args.rebuild or not path.exists():
+        from hubsignal.insights import build_page
+
+        build_page(settings)
+    print(path)
+    if args.serve:
+        from hubsignal.insights.serve import serve
+
+        serve(path.parent, port=args.port)
     return 0
 
 
@@ -264,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="replace a different landed window (the old data is kept under landing/<source>/.replaced/)")
     p.add_argument("--no-run", action="store_true", help="only land; print the backfill command that loads them")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("report", help="print the insights page's path ($HUBSIGNAL_HOME/report/index.html)")
+    p.add_argument("--rebuild", action="store_true", help="render it now from the warehouse (runs rebuild it anyway)")
+    p.add_argument("--serve", action="store_true", help="serve it on http://127.0.0.1:PORT/ for a browser")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
     return args.func(args)
 

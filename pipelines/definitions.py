@@ -10,6 +10,7 @@ from assets.cards import raw_model_cards
 from assets.checks import build_checks
 from assets.families import staging_families
 from assets.hub import raw_hub_children_counts, raw_hub_models
+from assets.insights import build_insights_asset
 from assets.publish import build_publish_asset
 from assets.seeds import build_seed_assets
 from assets.sql_models import build_model_assets
@@ -24,8 +25,11 @@ def build_definitions() -> dg.Definitions:
     warehouse_assets = [raw_hub_models, raw_hub_children_counts, raw_livebench_scores, raw_model_cards, staging_families,
                         raw_legacy_scores, *seeds, *models]
     publish = build_publish_asset([key for a in warehouse_assets for key in a.keys])
+    # The insights page follows the marts and the published copy: the last step of every run.
+    marts = [key for a in models for key in a.keys if key.path[0] == "marts"]
+    insights = build_insights_asset([*marts, *publish.keys])
     return dg.Definitions(
-        assets=[*warehouse_assets, publish],
+        assets=[*warehouse_assets, publish, insights],
         # sql/checks/*.sql and the great_expectations suites of the tables that exist (assets/checks.py)
         asset_checks=build_checks(key for a in warehouse_assets for key in a.keys),
         jobs=[snapshot_job],
