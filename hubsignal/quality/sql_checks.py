@@ -8,6 +8,8 @@ under a header of `-- key: value` comment lines:
                                       offending rows) of this meta.snapshot_log source is quarantined;
                                       `column <name>`: the source is that column of each offending row
     -- description: one line shown in the UI
+    -- reads: staging.families         optional: tables the SELECT reads through a macro (sqlglot cannot see
+                                      them), so the check runs after them
 
 `$window_start` / `$window_end` are bound to the run's window range, exactly as in SQL models. Other
 `raw.`/`staging.`/`marts.` tables the SELECT reads are the check's additional dependencies. A quarantining check
@@ -36,7 +38,7 @@ from hubsignal.windows import WINDOW, window_key
 
 CHECKS_DIR = SQL_DIR / "checks"
 SEVERITIES = ("error", "warn")
-HEADER_KEYS = {"asset", "severity", "quarantine", "description"}
+HEADER_KEYS = {"asset", "severity", "quarantine", "description", "reads"}
 EXAMPLES = 5  # example rows shown in the metadata
 _HEADER_LINE = re.compile(r"^--\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -107,6 +109,11 @@ def load_check(path: Path) -> SqlCheck:
         raise CheckFileError(f"{path}: only a blocking (severity: error) check can quarantine windows")
     sql = text.strip().rstrip(";").strip()
     reads = set(read_select(path, sql, "a check (the offending rows)", CheckFileError))
+    for name in filter(None, (n.strip() for n in header.get("reads", "").split(","))):  # read through a macro
+        declared_layer, _, declared_table = name.partition(".")
+        if declared_layer not in WAREHOUSE_LAYERS or not declared_table:
+            raise CheckFileError(f"{path}: reads {name!r} is not <raw|staging|marts>.<table>")
+        reads.add((declared_layer, declared_table))
     return SqlCheck(path, path.stem, (layer, table), severity, header["description"], quarantine, sql,
                     tuple(sorted(reads - {(layer, table)})))
 

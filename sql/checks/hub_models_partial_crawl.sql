@@ -1,6 +1,7 @@
 -- asset: raw.hub_models
 -- severity: error
 -- quarantine: hub_models
+-- reads: staging.families
 -- description: Partial crawl: a family's model count (by more than 20% and 2+ models) or all-time downloads (by more than 20%) dropped against the previous accepted window.
 -- The rule is the partial_crawl macro (sql/ddl/60_shared_rules.sql): families by in_family on the raw rows,
 -- only windows we crawled ourselves, compared with the previous accepted one within 7 days. A genuine drop
