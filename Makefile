@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksu
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export HF_HUB_DISABLE_TELEMETRY ?= 1
 
-.PHONY: venv demo test dev run backfill sql bench status report clean
+.PHONY: venv demo test check dev run backfill sql bench status report clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,16 +18,24 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-demo: venv  ## offline: build the synthetic sample archive, backfill it in one run, print the results
+demo: venv $(DAGSTER_HOME)/dagster.yaml  ## offline: build the synthetic sample archive, backfill it in one run, print the results
 	$(BIN)/hubsignal demo
 
 test: venv  ## the whole test suite
 	$(BIN)/python -m pytest -q
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+check: venv  ## ruff (lint and format check) and Dagster's definitions validation
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	env -u DAGSTER_HOME $(BIN)/dagster definitions validate -w workspace.yaml
 
+# The instance every Dagster command here uses (the CLI also creates it when missing): telemetry off, the duckdb pool.
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p "$(DAGSTER_HOME)"
+	@cp dagster.yaml "$@"
+
+# demo, run and backfill print a progress line and a summary; VERBOSE=1 (e.g. `make backfill VERBOSE=1 ...`) also
+# shows Dagster's event log live. The full log always goes to $HUBSIGNAL_HOME/logs/ (and the UI).
 dev: venv $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on http://127.0.0.1:3000
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 

@@ -64,6 +64,7 @@ class SnapshotReport:
             return ", ".join(keys[:5]) + (f" … (+{len(keys) - 5})" if len(keys) > 5 else "")
 
         return {
+            "source": self.source,  # meta.snapshot_log.source: names the counts in the CLI's run summary
             "windows_loaded": len(self.loaded),
             "windows_unchanged": len(self.unchanged),
             "windows_missing": len(self.missing),

@@ -4,25 +4,47 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hubsignal.insights import page_path
 from hubsignal.settings import PROJECT_ROOT, Settings
 
+if TYPE_CHECKING:
+    from pipelines.console import RunConsole
+
 JOB_NAME = "hubsignal_6h"
+
+
+def prepare_dagster_home() -> Path | None:
+    """Create $DAGSTER_HOME and its dagster.yaml (the repo's: telemetry off, the duckdb pool) when missing, so a
+    first run works from any shell and prints none of Dagster's first-run notices. None when DAGSTER_HOME is unset."""
+    raw = os.environ.get("DAGSTER_HOME", "").strip()
+    if not raw:
+        return None
+    home = Path(raw).expanduser().resolve()
+    os.environ["DAGSTER_HOME"] = str(home)  # Dagster insists on an absolute path
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # an existing one is the user's: leave it
+        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", config)
+    return home
 
 
 def _instance():
     from dagster import DagsterInstance
 
     # A persistent instance when DAGSTER_HOME is set (make sets it, so runs show in `make dev`'s UI).
-    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    return DagsterInstance.get() if prepare_dagster_home() else DagsterInstance.ephemeral()
 
 
-def run_windows(first_key: str, last_key: str | None = None, instance=None, quiet: bool = False):
-    """Run the whole graph for one window, or for a range of windows in ONE run (single-run backfill)."""
+def run_windows(first_key: str, last_key: str | None = None, instance=None, quiet: bool = False,
+                console: RunConsole | None = None):
+    """Run the whole graph for one window, or for a range of windows in ONE run (single-run backfill).
+    `console`: progress line and log file instead of Dagster's console logger (the commands use it)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from hubsignal.windows import parse_window_key
@@ -31,7 +53,10 @@ def run_windows(first_key: str, last_key: str | None = None, instance=None, quie
     parse_window_key(first_key)
     job = defs.resolve_job_def(JOB_NAME)
     options = {"instance": instance or _instance(), "raise_on_error": False}
-    if quiet:  # the demo prints its own summary; the run's events stay in the instance
+    if console is not None:
+        job, console_options = console.instrument(job)
+        options.update(console_options)
+    elif quiet:  # the caller prints its own summary; the run's events stay in the instance
         options["run_config"] = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     if last_key is None or last_key == first_key:
         return job.execute_in_process(partition_key=first_key, **options)
@@ -41,13 +66,23 @@ def run_windows(first_key: str, last_key: str | None = None, instance=None, quie
     return job.execute_in_process(tags=tags, **options)
 
 
-def _report_failure(result) -> int:
-    if result.success:
-        return 0
-    for event in result.all_events:
-        if event.is_step_failure:
-            print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
-    return 1
+def _run_on_console(command: str, first_key: str, last_key: str, verbose: bool, after_run=None) -> int:
+    """run_windows with the progress line, the summary and the log file; `after_run(result)` prints more
+    (the demo's tables) before the summary when the run succeeded."""
+    from hubsignal.windows import parse_window_key
+    from pipelines.console import RunConsole
+
+    try:
+        parse_window_key(first_key)
+        parse_window_key(last_key)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with RunConsole(command, Settings.from_env(), first_key, last_key, verbose=verbose or None) as console:
+        result = run_windows(first_key, last_key, console=console)
+        if result.success and after_run is not None:
+            after_run(result)
+        return console.finish(result)
 
 
 def _print_report(settings: Settings, name: str) -> None:
@@ -71,9 +106,8 @@ def cmd_demo(args) -> int:
     for stale in (settings.warehouse, settings.warehouse.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)  # a fresh warehouse each time; the landing zone is kept
 
-    from hubsignal.families import load_families
     from demo.hub import build_sample_archive
-    from pipelines.summary import summarize as quality_summary
+    from hubsignal.families import load_families
 
     sample_size = {"n_windows": args.windows} if args.windows else {}
     summary = build_sample_archive(settings.landing, load_families(settings.families_file), **sample_size)
@@ -99,33 +133,32 @@ def cmd_demo(args) -> int:
           f"{legacy.source}/{legacy.window_key}, and model-index/evalResults of the cards ({card_scores} windows written)")
     # One run for the whole range. The sample's deliberately broken window is quarantined by a blocking check;
     # the range's good windows go on to the marts in the same run, without it.
-    result = run_windows(first, last, quiet=True)
-    quality = quality_summary(result, settings.warehouse)
-    if _report_failure(result):
-        return 1
-    print(f"\nOne Dagster run ({result.run_id[:8]}) backfilled {len(summary.window_keys)} windows into {settings.warehouse}\n")
-    print("Family downloads, latest window (SYNTHETIC SAMPLE DATA):")
-    _print_report(settings, "family_downloads_latest")
-    print("\nOvertakes found in the sample (SYNTHETIC SAMPLE DATA):")
-    _print_report(settings, "family_overtakes")
-    print("\nHeadline KPIs, latest window (SYNTHETIC SAMPLE DATA):")
-    _print_report(settings, "headline_kpis_latest")
-    print("\nLiveBench global averages, newest release (SYNTHETIC SAMPLE DATA):")
-    _print_report(settings, "livebench_latest")
-    print("\nContamination disclosure on model cards, latest window (SYNTHETIC SAMPLE CARDS):")
-    _print_report(settings, "disclosure_rate_latest")
-    print("\nWhy: verdicts that disclose a method, with the rule that fired and its evidence (first 10):")
-    _print_report(settings, "disclosure_evidence_latest")
-    print("\nContamination gap per family, newest LiveBench release: legacy MMLU - LiveBench global, points "
-          "(SYNTHETIC SAMPLE DATA):")
-    _print_report(settings, "family_gap_latest")
-    print("\nSnapshot status:")
-    _print_report(settings, "snapshot_status")
-    print(f"\n{quality.line()}")
-    print(f"great_expectations Data Docs: {settings.home / 'quality' / 'gx'}/<suite>/index.html")
-    print(f"Insights page: {page_path(settings.home)}")
+
+    def print_results(result) -> None:
+        print(f"\nOne Dagster run ({result.run_id[:8]}) backfilled {len(summary.window_keys)} windows into "
+              f"{settings.warehouse}")
+        for title, report in DEMO_REPORTS:
+            print(f"\n{title}")
+            _print_report(settings, report)
+        print(f"\nInsights page: {page_path(settings.home)}")
+
+    status = _run_on_console("demo", first, last, args.verbose, after_run=print_results)
     print(f"\nElapsed: {time.monotonic() - started:.1f} s")
-    return 0
+    return status
+
+
+DEMO_REPORTS = [
+    ("Family downloads, latest window (SYNTHETIC SAMPLE DATA):", "family_downloads_latest"),
+    ("Overtakes found in the sample (SYNTHETIC SAMPLE DATA):", "family_overtakes"),
+    ("Headline KPIs, latest window (SYNTHETIC SAMPLE DATA):", "headline_kpis_latest"),
+    ("LiveBench global averages, newest release (SYNTHETIC SAMPLE DATA):", "livebench_latest"),
+    ("Contamination disclosure on model cards, latest window (SYNTHETIC SAMPLE CARDS):", "disclosure_rate_latest"),
+    ("Why: verdicts that disclose a method, with the rule that fired and its evidence (first 10):",
+     "disclosure_evidence_latest"),
+    (("Contamination gap per family, newest LiveBench release: legacy MMLU - LiveBench global, points "
+      "(SYNTHETIC SAMPLE DATA):"), "family_gap_latest"),
+    ("Snapshot status:", "snapshot_status"),
+]
 
 
 def cmd_report(args) -> int:
@@ -149,12 +182,12 @@ def cmd_run(args) -> int:
 
     key = args.window or window_key(latest_closed_window())
     print(f"snapshotting window {key} from {Settings.from_env().hf_endpoint}")
-    return _report_failure(run_windows(key))
+    return _run_on_console("run", key, key, args.verbose)
 
 
 def cmd_backfill(args) -> int:
     print(f"backfilling {args.start} .. {args.end} in one run")
-    return _report_failure(run_windows(args.start, args.end))
+    return _run_on_console("backfill", args.start, args.end, args.verbose)
 
 
 def cmd_release(args) -> int:
@@ -245,23 +278,26 @@ def cmd_import(args) -> int:
         print(f"load them: hubsignal backfill {first} {last}")
         return status
     print(f"loading {first} .. {last} in one run")
-    result = run_windows(first, last, quiet=True)
-    if _report_failure(result):
+    if _run_on_console("import", first, last, args.verbose):
         return 1
-    print(f"one Dagster run ({result.run_id[:8]}) loaded {first} .. {last}; `hubsignal status` lists the windows")
+    print("`hubsignal status` lists the windows")
     return status
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hubsignal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="build the synthetic sample archive and backfill it offline in one run")
+    # -v on every command that runs the job (VERBOSE=1 in the environment does the same)
+    run_options = argparse.ArgumentParser(add_help=False)
+    run_options.add_argument("-v", "--verbose", action="store_true",
+                             help="show Dagster's event log live on the console (it always goes to the log file)")
+    p = sub.add_parser("demo", parents=[run_options], help="build the synthetic sample archive and backfill it offline in one run")
     p.add_argument("--windows", type=int, default=None, help="number of sample windows (default: all 112)")
     p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("run", help="snapshot the most recent closed window from the live sources")
+    p = sub.add_parser("run", parents=[run_options], help="snapshot the most recent closed window from the live sources")
     p.add_argument("--window", help="window key YYYY-MM-DD-HH:MM (default: the window that just closed)")
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("backfill", help="run the whole graph over a window range in one run")
+    p = sub.add_parser("backfill", parents=[run_options], help="run the whole graph over a window range in one run")
     p.add_argument("start", help="first window key, e.g. 2026-10-01-03:00")
     p.add_argument("end", help="last window key (inclusive)")
     p.set_defaults(func=cmd_backfill)
@@ -273,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", required=True, help="meta.snapshot_log source, e.g. hub_models")
     p.add_argument("--reason", required=True, help="why the data is accepted (kept in meta.quarantine_overrides)")
     p.set_defaults(func=cmd_release)
-    p = sub.add_parser("import", help="import archived snapshots (dumps, landing zones, LiveBench folders), then "
+    p = sub.add_parser("import", parents=[run_options], help="import archived snapshots (dumps, landing zones, LiveBench folders), then "
                        "load the windows they landed in (one run)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="file or folder to import")
     p.add_argument("--observed-at", metavar="TIMESTAMP",

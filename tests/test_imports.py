@@ -456,7 +456,7 @@ _SUBSET = [["raw", "hub_models"], ["staging", "families"], ["staging", "hub_mode
 _JOB = None
 
 
-def _run(first: str, last: str | None = None, instance=None, quiet: bool = True):
+def _run(first: str, last: str | None = None, instance=None, quiet: bool = True, console=None):
     """run_windows (the same range tags, one run) for the Hub path only: the whole graph's other assets and
     checks cost ~25 s a run here and are not what these tests are about (the benchmark runs the whole job)."""
     global _JOB
@@ -471,10 +471,14 @@ def _run(first: str, last: str | None = None, instance=None, quiet: bool = True)
         _JOB = dg.Definitions.merge(defs, dg.Definitions(jobs=[subset])).resolve_job_def(subset.name)
     options = {"raise_on_error": False, "instance": instance or dg.DagsterInstance.ephemeral(),
                "run_config": {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}}
+    job = _JOB
+    if console is not None:  # the CLI's progress line, summary and log file, as run_windows does
+        job, console_options = console.instrument(job)
+        options.update(console_options)
     if last is None or last == first:
-        return _JOB.execute_in_process(partition_key=first, **options)
-    return _JOB.execute_in_process(tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
-                                   **options)
+        return job.execute_in_process(partition_key=first, **options)
+    return job.execute_in_process(tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+                                  **options)
 
 
 def _dumps(folder: Path) -> list[Path]:
