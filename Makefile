@@ -18,15 +18,16 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-demo: venv  ## offline: build the synthetic sample archive, backfill it in one run, print the results
+demo: venv $(DAGSTER_HOME)/dagster.yaml  ## offline: build the synthetic sample archive, backfill it in one run, print the results
 	$(BIN)/hubsignal demo
 
 test: venv  ## the whole test suite
 	$(BIN)/python -m pytest -q
 
+# Re-copied whenever the repo's dagster.yaml is newer than the copy (make compares their times).
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp dagster.yaml $@.tmp && mv $@.tmp $@
 
 dev: venv $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on http://127.0.0.1:3000
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
