@@ -30,9 +30,10 @@ check: venv  ## ruff (lint and format check) and Dagster's definitions validatio
 	env -u DAGSTER_HOME $(BIN)/dagster definitions validate -w workspace.yaml
 
 # The instance every Dagster command here uses (the CLI also creates it when missing): telemetry off, the duckdb pool.
+# Re-copied whenever the repo's dagster.yaml is newer than the copy (make compares their times).
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p "$(DAGSTER_HOME)"
-	@cp dagster.yaml "$@"
+	@cp dagster.yaml "$@.tmp" && mv "$@.tmp" "$@"
 
 # demo, run and backfill print a progress line and a summary; VERBOSE=1 (e.g. `make backfill VERBOSE=1 ...`) also
 # shows Dagster's event log live. The full log always goes to $HUBSIGNAL_HOME/logs/ (and the UI).

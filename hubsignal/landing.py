@@ -10,7 +10,9 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,7 +101,7 @@ def land_window(
     if clash := _CORE_KEYS & set(extra or {}):
         raise ValueError(f"manifest extra keys {sorted(clash)} would overwrite the manifest's own fields")
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:8]}"
+    tmp = final.parent / temp_name(key)
     tmp.mkdir()
     try:
         entries = []
@@ -144,6 +146,56 @@ def land_window(
         raise
     _fsync_dir(final.parent)  # make the rename itself durable
     return final
+
+
+# A window folder in the making: `.tmp-<key>-p<writer pid>-<id>`; the pid lets the next run tell a dead
+# writer's leftover from a live writer's work. Older names (`.tmp-<key>-<id>`) carry no pid: age decides.
+_TEMP_WITH_PID = re.compile(r"^\.tmp-.+-p(?P<pid>\d+)-[0-9a-f]{8}$")
+STALE_TEMP_AGE_S = 3600.0  # a temp folder without a pid older than this is a killed writer's leftover
+
+
+def temp_name(key: str) -> str:
+    return f".tmp-{key}-p{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists on this host (it may belong to another user)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temp_folders(landing: Path, *, max_age_s: float = STALE_TEMP_AGE_S, now: float | None = None) -> list[Path]:
+    """Remove `.tmp-*` window folders under landing/<source>/ left by a killed writer: those whose writer pid
+    is gone, and (names without a pid) those older than max_age_s. A live writer's folder is kept.
+    Assumes the landing zone's writers run on this host (pids are per host). Returns the removed folders."""
+    if not landing.is_dir():
+        return []
+    now = time.time() if now is None else now
+    removed = []
+    for source in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for tmp in sorted(source.glob(".tmp-*")):
+            if not tmp.is_dir():
+                continue
+            match = _TEMP_WITH_PID.match(tmp.name)
+            if match:
+                stale = not pid_alive(int(match["pid"]))
+            else:
+                try:
+                    stale = now - tmp.stat().st_mtime > max_age_s
+                except FileNotFoundError:  # its writer renamed it into place meanwhile
+                    continue
+            if stale:
+                shutil.rmtree(tmp, ignore_errors=True)
+                if not tmp.exists():
+                    removed.append(tmp)
+    return removed
 
 
 def _fsync_dir(path: Path) -> None:

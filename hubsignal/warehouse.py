@@ -2,25 +2,73 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from hubsignal.settings import SQL_DIR
+from hubsignal.settings import SQL_DIR, Settings
 from hubsignal.values import naive_utc
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>.*?\(PID \d+\))")
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process held the warehouse file's lock for longer than HUBSIGNAL_LOCK_TIMEOUT_S."""
+
+
+def lock_timeout_s() -> float:
+    raw = os.environ.get("HUBSIGNAL_LOCK_TIMEOUT_S", "").strip()
+    try:
+        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT_S
+    except ValueError:
+        raise ValueError(f"setting HUBSIGNAL_LOCK_TIMEOUT_S={raw!r} is not a number") from None
+
+
+def connect(path: Path, read_only: bool = False, timeout_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse. DuckDB lets one process hold a file (a writer excludes readers in other processes,
+    and a read-only process excludes writers): when another process holds it, wait and retry for up to
+    timeout_s (default HUBSIGNAL_LOCK_TIMEOUT_S, 60 s), then raise WarehouseLocked naming the holder."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    timeout_s = lock_timeout_s() if timeout_s is None else timeout_s
+    deadline = time.monotonic() + timeout_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                match = _LOCK_HOLDER.search(str(exc))
+                holder = match["holder"] if match else "another process"
+                mode = "read" if read_only else "write"
+                raise WarehouseLocked(
+                    f"{path} is locked by {holder}; gave up opening it to {mode} after {timeout_s:g} s "
+                    f"(HUBSIGNAL_LOCK_TIMEOUT_S). Wait for that process to finish, or stop it."
+                ) from exc
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 1.0)
+
+
+def for_reading(settings: Settings) -> Settings:
+    """Settings whose warehouse is the read-only copy published after each run, when there is one: a reader
+    of it never takes the warehouse's lock, so it never blocks (or waits for) a run."""
+    if settings.published_warehouse.is_file():
+        return replace(settings, warehouse=settings.published_warehouse)
+    return settings
 
 
 @contextmanager

@@ -49,10 +49,12 @@ def run_windows(first_key: str, last_key: str | None = None, instance=None, quie
 
     from hubsignal.windows import parse_window_key
     from pipelines.definitions import defs
+    from pipelines.recovery import prepare_run
 
     parse_window_key(first_key)
     job = defs.resolve_job_def(JOB_NAME)
     options = {"instance": instance or _instance(), "raise_on_error": False}
+    options["tags"] = prepare_run(options["instance"])  # pipelines/recovery.py: clean up after killed runs
     if console is not None:
         job, console_options = console.instrument(job)
         options.update(console_options)
@@ -62,8 +64,8 @@ def run_windows(first_key: str, last_key: str | None = None, instance=None, quie
         return job.execute_in_process(partition_key=first_key, **options)
     if parse_window_key(last_key) < parse_window_key(first_key):
         raise SystemExit(f"backfill range is empty: {last_key} is before {first_key}")
-    tags = {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
-    return job.execute_in_process(tags=tags, **options)
+    options["tags"] |= {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
+    return job.execute_in_process(**options)
 
 
 def _run_on_console(command: str, first_key: str, last_key: str, verbose: bool, after_run=None) -> int:
@@ -193,7 +195,7 @@ def cmd_backfill(args) -> int:
 def cmd_release(args) -> int:
     """Explicit override of a quarantine, recorded in meta.quarantine_overrides (hubsignal/quality/quarantine.py)."""
     from hubsignal.quality.quarantine import ReleaseError, release
-    from hubsignal.warehouse import open_warehouse
+    from hubsignal.warehouse import open_warehouse, publish
 
     settings = Settings.from_env()
     if not settings.warehouse.exists():
@@ -205,12 +207,15 @@ def cmd_release(args) -> int:
     except ReleaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    publish(settings.warehouse, settings.published_warehouse)  # `hubsignal status` and `make sql` read that copy
     print(f"{args.source} {args.window}: {outcome}: hubsignal backfill {args.window} {args.window}")
     return 0
 
 
 def cmd_status(args) -> int:
-    settings = Settings.from_env()
+    from hubsignal.warehouse import for_reading
+
+    settings = for_reading(Settings.from_env())  # the published copy when there is one: never the write lock
     if not settings.warehouse.exists():
         print(f"no warehouse at {settings.warehouse} yet: run `make demo`, `make run` or `make backfill`")
         _print_unloaded(settings)
@@ -254,8 +259,10 @@ def cmd_import(args) -> int:
     from hubsignal.imports.common import ImportRejected, parse_observed_at
     from hubsignal.windows import parse_window_key
     from hubsignal.settings import partitions_start
+    from pipelines.recovery import clean_landing
 
     settings = Settings.from_env()
+    clean_landing(settings.landing)  # pipelines/recovery.py: temp folders a killed import left behind
     now = datetime.now(timezone.utc)
     try:
         observed_at = parse_observed_at(args.observed_at, "--observed-at", now) if args.observed_at else None
@@ -324,7 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
-    return args.func(args)
+    from hubsignal.warehouse import WarehouseLocked
+
+    try:
+        return args.func(args)
+    except WarehouseLocked as exc:  # another process kept the warehouse longer than HUBSIGNAL_LOCK_TIMEOUT_S
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
