@@ -10,11 +10,12 @@ every check is in pool `duckdb`.
 """
 
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
+from assets.partitions import windows
 from hubsignal.quality import gx_suites
 from hubsignal.quality.sql_checks import CHECKS_DIR, CheckFileError, SqlCheck, discover_checks, evaluate
 from hubsignal.reports import Markdown
@@ -22,8 +23,6 @@ from hubsignal.settings import partitions_start
 from hubsignal.values import naive_utc
 from hubsignal.warehouse import open_warehouse
 from hubsignal.windows import parse_window_key, window_floor
-
-from assets.partitions import windows
 
 # Partitioned asset checks are a "preview" feature in Dagster 1.13; they are the documented way to check
 # partitioned assets per partition.
@@ -34,8 +33,14 @@ SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.
 
 def dagster_metadata(meta: dict) -> dict:
     """Library metadata as Dagster shows it: Markdown text rendered, paths as paths."""
-    return {k: dg.MetadataValue.md(v) if isinstance(v, Markdown) else dg.MetadataValue.path(str(v))
-            if isinstance(v, Path) else v for k, v in meta.items()}
+    return {
+        k: dg.MetadataValue.md(v)
+        if isinstance(v, Markdown)
+        else dg.MetadataValue.path(str(v))
+        if isinstance(v, Path)
+        else v
+        for k, v in meta.items()
+    }
 
 
 def run_window(context) -> tuple[datetime, datetime]:
@@ -43,7 +48,7 @@ def run_window(context) -> tuple[datetime, datetime]:
     if context.has_partition_key or context.has_partition_key_range:
         tw = context.partition_time_window
         return tw.start, tw.end
-    return parse_window_key(partitions_start()), window_floor(datetime.now(timezone.utc))
+    return parse_window_key(partitions_start()), window_floor(datetime.now(UTC))
 
 
 def _key(table: tuple[str, str]) -> dg.AssetKey:
@@ -52,26 +57,41 @@ def _key(table: tuple[str, str]) -> dg.AssetKey:
 
 def _sql_spec(check: SqlCheck) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
-        check.name, asset=_key(check.asset), description=check.description, blocking=check.blocking,
-        additional_deps=[_key(d) for d in check.deps], partitions_def=windows,
-        metadata={"sql_file": check.sql_file, "severity": check.severity,
-                  **({"quarantines": check.quarantine} if check.quarantine else {})})
+        check.name,
+        asset=_key(check.asset),
+        description=check.description,
+        blocking=check.blocking,
+        additional_deps=[_key(d) for d in check.deps],
+        partitions_def=windows,
+        metadata={
+            "sql_file": check.sql_file,
+            "severity": check.severity,
+            **({"quarantines": check.quarantine} if check.quarantine else {}),
+        },
+    )
 
 
 def _gx_spec(suite: gx_suites.Suite) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
-        f"gx_{suite.name}", asset=_key(suite.asset), blocking=False, partitions_def=windows,
+        f"gx_{suite.name}",
+        asset=_key(suite.asset),
+        blocking=False,
+        partitions_def=windows,
         description=f"great_expectations suite {suite.name}: {suite.description}",
         additional_deps=[_key(d) for d in suite.deps],
-        metadata={"suite": f"hubsignal/quality/gx_suites.py:{suite.name}"})
+        metadata={"suite": f"hubsignal/quality/gx_suites.py:{suite.name}"},
+    )
 
 
 def _crashed(name: str, asset_key: dg.AssetKey, blocking: bool, exc: Exception) -> dg.AssetCheckResult:
     """A check that could not run fails (and blocks if it is blocking) instead of hiding its neighbours' results."""
     return dg.AssetCheckResult(
-        asset_key=asset_key, check_name=name, passed=False,
+        asset_key=asset_key,
+        check_name=name,
+        passed=False,
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-        description=f"could not run: {type(exc).__name__}: {exc}"[:2000])
+        description=f"could not run: {type(exc).__name__}: {exc}"[:2000],
+    )
 
 
 def build_asset_checks(asset_key: dg.AssetKey, checks: list[SqlCheck], suites: list) -> dg.AssetChecksDefinition:
@@ -80,6 +100,7 @@ def build_asset_checks(asset_key: dg.AssetKey, checks: list[SqlCheck], suites: l
     Each check is still its own AssetCheckSpec: its own result, severity and blocking flag in the UI, and it can
     be run alone (the step evaluates only the selected checks).
     """
+
     @dg.multi_asset_check(
         name=f"checks__{'__'.join(asset_key.path)}",
         specs=[*(_sql_spec(c) for c in checks), *(_gx_spec(s) for s in suites)],
@@ -101,9 +122,14 @@ def build_asset_checks(asset_key: dg.AssetKey, checks: list[SqlCheck], suites: l
                 except Exception as exc:  # a broken check file or query: fail it, keep the others
                     yield _crashed(check.name, asset_key, check.blocking, exc)
                     continue
-                yield dg.AssetCheckResult(asset_key=asset_key, check_name=check.name, passed=result.passed,
-                                          severity=SEVERITY[result.severity], description=result.description(),
-                                          metadata=dagster_metadata(result.metadata()))
+                yield dg.AssetCheckResult(
+                    asset_key=asset_key,
+                    check_name=check.name,
+                    passed=result.passed,
+                    severity=SEVERITY[result.severity],
+                    description=result.description(),
+                    metadata=dagster_metadata(result.metadata()),
+                )
             for suite in suites:
                 if f"gx_{suite.name}" in selected and settings.gx:
                     batches[suite.name] = gx_suites.load_batch(con, suite, start, end, settings.gx_max_rows)
@@ -112,18 +138,28 @@ def build_asset_checks(asset_key: dg.AssetKey, checks: list[SqlCheck], suites: l
             if name not in selected:
                 continue
             if not settings.gx:
-                yield dg.AssetCheckResult(asset_key=asset_key, check_name=name, passed=True,
-                                          severity=dg.AssetCheckSeverity.WARN,
-                                          description="skipped: HUBSIGNAL_GX is off", metadata={"skipped": True})
+                yield dg.AssetCheckResult(
+                    asset_key=asset_key,
+                    check_name=name,
+                    passed=True,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    description="skipped: HUBSIGNAL_GX is off",
+                    metadata={"skipped": True},
+                )
                 continue
             try:
                 report = gx_suites.validate(suite, *batches[suite.name], docs_root=settings.home / "quality")
             except Exception as exc:
                 yield _crashed(name, asset_key, False, exc)
                 continue
-            yield dg.AssetCheckResult(asset_key=asset_key, check_name=name, passed=report.success,
-                                      severity=dg.AssetCheckSeverity.WARN, description=report.description(),
-                                      metadata=dagster_metadata(report.metadata()))
+            yield dg.AssetCheckResult(
+                asset_key=asset_key,
+                check_name=name,
+                passed=report.success,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=report.description(),
+                metadata=dagster_metadata(report.metadata()),
+            )
 
     return _checks
 
@@ -142,5 +178,7 @@ def build_checks(asset_keys, checks_dir: Path = CHECKS_DIR) -> list[dg.AssetChec
                 raise CheckFileError(f"{check.path}: {'.'.join(table)} is not a registered asset")
     suites = gx_suites.active_suites(tables)
     checked = sorted({c.asset for c in checks} | {s.asset for s in suites})
-    return [build_asset_checks(_key(t), [c for c in checks if c.asset == t], [s for s in suites if s.asset == t])
-            for t in checked]
+    return [
+        build_asset_checks(_key(t), [c for c in checks if c.asset == t], [s for s in suites if s.asset == t])
+        for t in checked
+    ]

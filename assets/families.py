@@ -2,11 +2,10 @@
 
 import dagster as dg
 
-from hubsignal.families import load_families, write_families
-from hubsignal.warehouse import open_warehouse
-
 from assets.partitions import windowed_asset
 from assets.table_metadata import table_metadata
+from hubsignal.families import load_families, write_families
+from hubsignal.warehouse import open_warehouse
 
 
 @windowed_asset(
@@ -22,6 +21,11 @@ def staging_families(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         write_families(con, families)
         table = table_metadata(con, "staging.families", preview=True)
     return dg.MaterializeResult(
-        metadata={"families_version": families.version, "families": len(families.families),
-                  "orgs": len(families.orgs), "file": str(settings.families_file), **table}
+        metadata={
+            "families_version": families.version,
+            "families": len(families.families),
+            "orgs": len(families.orgs),
+            "file": str(settings.families_file),
+            **table,
+        }
     )

@@ -20,5 +20,10 @@ windows = dg.TimeWindowPartitionsDefinition(
 def windowed_asset(**kwargs):
     """`dg.asset` for anything that writes the warehouse: partitioned by window, a whole range in one run
     (the asset reads `context.partition_time_window`), in pool `duckdb` (DuckDB allows one writing process)."""
-    return dg.asset(partitions_def=windows, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
-                    required_resource_keys={"hubsignal"}, **kwargs)
+    return dg.asset(
+        partitions_def=windows,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool="duckdb",
+        required_resource_keys={"hubsignal"},
+        **kwargs,
+    )

@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from hubsignal.warehouse import publish
-
 from assets.partitions import windowed_asset
+from hubsignal.warehouse import publish
 
 
 def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:

@@ -9,6 +9,10 @@ files (each in the window of its observation), all into raw.legacy_scores.
 
 import dagster as dg
 
+from assets.hub import raw_hub_models
+from assets.partitions import windowed_asset
+from assets.snapshot_assets import run_snapshot
+from assets.table_metadata import read_table_metadata
 from hubsignal import landing as lz
 from hubsignal.families import load_families
 from hubsignal.hub.fetch import top_models_in_window
@@ -16,11 +20,6 @@ from hubsignal.scores import cards as card_scores
 from hubsignal.scores import files as score_files
 from hubsignal.sources import CARD_SCORES, score_file_source
 from hubsignal.windows import window_key, window_starts
-
-from assets.hub import raw_hub_models
-from assets.partitions import windowed_asset
-from assets.snapshot_assets import run_snapshot
-from assets.table_metadata import read_table_metadata
 
 
 @windowed_asset(
@@ -52,17 +51,25 @@ def raw_legacy_scores(context: dg.AssetExecutionContext) -> dg.MaterializeResult
         client = resource.hub_client()
         context.log.info(f"model-index/evalResults of {len(chosen)} model cards")
         body = card_scores.fetch_card_scores(client, chosen, log=context.log.info)
-        return [body], {"expand": card_scores.CARD_EXPAND, "top_n": settings.cards_top_n,
-                        "families_version": families.version, "requests_sent": client.requests_sent}
+        return [body], {
+            "expand": card_scores.CARD_EXPAND,
+            "top_n": settings.cards_top_n,
+            "families_version": families.version,
+            "requests_sent": client.requests_sent,
+        }
 
     cards = run_snapshot(context, CARD_SCORES, fetch, windows=starts)
-    return dg.MaterializeResult(metadata={
-        **{f"cards_{k}": v for k, v in cards.metadata().items()},
-        "score_files_loaded": sum(len(r.loaded) for r in files),
-        "score_files_unchanged": sum(len(r.unchanged) for r in files),
-        "score_files_quarantined": "; ".join(f"{r.source} {k}: {v}" for r in files for k, v in r.quarantined.items())
-        or "none",
-        "score_file_rows_loaded": sum(r.rows for r in files),
-        "cards_top_n": settings.cards_top_n,
-        **read_table_metadata(settings, [score_files.TABLE], tw.start, tw.end),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **{f"cards_{k}": v for k, v in cards.metadata().items()},
+            "score_files_loaded": sum(len(r.loaded) for r in files),
+            "score_files_unchanged": sum(len(r.unchanged) for r in files),
+            "score_files_quarantined": "; ".join(
+                f"{r.source} {k}: {v}" for r in files for k, v in r.quarantined.items()
+            )
+            or "none",
+            "score_file_rows_loaded": sum(r.rows for r in files),
+            "cards_top_n": settings.cards_top_n,
+            **read_table_metadata(settings, [score_files.TABLE], tw.start, tw.end),
+        }
+    )

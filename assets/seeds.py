@@ -5,12 +5,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.partitions import windowed_asset
+from assets.table_metadata import table_metadata
 from hubsignal.seeds import load_seed, seed_files
 from hubsignal.settings import SQL_DIR
 from hubsignal.warehouse import open_warehouse
-
-from assets.partitions import windowed_asset
-from assets.table_metadata import table_metadata
 
 
 def build_seed_asset(path: Path) -> dg.AssetsDefinition:

@@ -1,7 +1,6 @@
 """The snapshot-asset factory: a raw table loaded window by window from the landing zone (replay), fetched
 live only for the window that just closed, every other window recorded as missing (hubsignal.snapshots)."""
 
-
 from collections.abc import Callable
 from datetime import datetime
 
@@ -18,39 +17,70 @@ from hubsignal.windows import window_starts
 Fetch = Callable[[dg.AssetExecutionContext, object, object, datetime], tuple[list, dict]]
 
 
-def run_snapshot(context: dg.AssetExecutionContext, source: Source, fetch: Callable[[datetime], tuple] | None,
-                 windows: list[datetime] | None = None) -> SnapshotReport:
+def run_snapshot(
+    context: dg.AssetExecutionContext,
+    source: Source,
+    fetch: Callable[[datetime], tuple] | None,
+    windows: list[datetime] | None = None,
+) -> SnapshotReport:
     """`snapshot` over the run's windows (or `windows`). A failed live fetch fails the step after the other
     windows are loaded and logged, so the UI shows the window."""
     settings = context.resources.hubsignal.settings()
     if windows is None:
         tw = context.partition_time_window
         windows = window_starts(tw.start, tw.end)
-    report = snapshot(source, windows, landing=settings.landing, warehouse=settings.warehouse,
-                      live_window=live_window(settings) if fetch else None, fetch=fetch,
-                      log=context.log.info, warn=context.log.warning,
-                      now=lambda: snapshots.utc_now())  # looked up at call time: tests pin the clock
+    report = snapshot(
+        source,
+        windows,
+        landing=settings.landing,
+        warehouse=settings.warehouse,
+        live_window=live_window(settings) if fetch else None,
+        fetch=fetch,
+        log=context.log.info,
+        warn=context.log.warning,
+        now=lambda: snapshots.utc_now(),
+    )  # looked up at call time: tests pin the clock
     if report.fetch_failed:
         raise dg.Failure(
-            description="; ".join(f"{source.name} window {k}: live fetch failed: {e}"
-                                  for k, e in report.fetch_failed.items()),
+            description="; ".join(
+                f"{source.name} window {k}: live fetch failed: {e}" for k, e in report.fetch_failed.items()
+            ),
             metadata=report.metadata(),
         )
     return report
 
 
-def snapshot_asset(source: Source, fetch: Fetch, *, key: list[str], group_name: str, description: str,
-                   deps=(), metadata: Callable[[object], dict] | None = None) -> dg.AssetsDefinition:
+def snapshot_asset(
+    source: Source,
+    fetch: Fetch,
+    *,
+    key: list[str],
+    group_name: str,
+    description: str,
+    deps=(),
+    metadata: Callable[[object], dict] | None = None,
+) -> dg.AssetsDefinition:
     """The asset of `source`; `metadata(settings)` adds keys to every materialization's metadata."""
 
-    @windowed_asset(key=key, deps=list(deps), group_name=group_name, kinds={"duckdb"},
-                    freshness_policy=RAW_SNAPSHOT_FRESHNESS, description=description)
+    @windowed_asset(
+        key=key,
+        deps=list(deps),
+        group_name=group_name,
+        kinds={"duckdb"},
+        freshness_policy=RAW_SNAPSHOT_FRESHNESS,
+        description=description,
+    )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         resource = context.resources.hubsignal
         settings = resource.settings()
         report = run_snapshot(context, source, lambda start: fetch(context, resource, settings, start))
         tw = context.partition_time_window
-        return dg.MaterializeResult(metadata={**report.metadata(), **(metadata(settings) if metadata else {}),
-                                              **read_table_metadata(settings, [source.table], tw.start, tw.end)})
+        return dg.MaterializeResult(
+            metadata={
+                **report.metadata(),
+                **(metadata(settings) if metadata else {}),
+                **read_table_metadata(settings, [source.table], tw.start, tw.end),
+            }
+        )
 
     return _asset

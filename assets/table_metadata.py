@@ -10,13 +10,15 @@ from hubsignal.settings import Settings
 from hubsignal.warehouse import connect
 
 
-def table_metadata(con, table: str, start: datetime | None = None, end: datetime | None = None,
-                   preview: bool | None = None) -> dict:
+def table_metadata(
+    con, table: str, start: datetime | None = None, end: datetime | None = None, preview: bool | None = None
+) -> dict:
     """Metadata for the materialization of `table` ('layer.name'); a preview by default for marts."""
     p = profile(con, table, start, end, preview=table.startswith("marts.") if preview is None else preview)
     out = {
         "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, typ, description=doc or None) for name, typ, doc in p.columns]),
+            columns=[dg.TableColumn(name, typ, description=doc or None) for name, typ, doc in p.columns]
+        ),
         "dagster/row_count": dg.MetadataValue.int(p.row_count),
         "table": dg.MetadataValue.text(table),
     }

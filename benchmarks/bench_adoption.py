@@ -27,8 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ADOPTION_MARTS = ("family_downloads", "family_derivatives", "family_overtakes", "family_concentration",
-                  "headline_kpis")
+ADOPTION_MARTS = ("family_downloads", "family_derivatives", "family_overtakes", "family_concentration", "headline_kpis")
 
 
 def say(line: str) -> None:
@@ -40,9 +39,9 @@ def synthesize_history(warehouse: Path, landing: Path, new_key: str, n_windows: 
     from hubsignal import landing as lz
     from hubsignal.families import load_families
     from hubsignal.hub.parse import parse_children, parse_hub_models
+    from hubsignal.settings import DEFAULT_FAMILIES_FILE
     from hubsignal.warehouse import open_warehouse, transaction
     from hubsignal.windows import parse_window_key
-    from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
     new = parse_window_key(new_key).replace(tzinfo=None)
     models, _ = parse_hub_models(lz.read_window(landing, "hub_models", new_key), new)
@@ -98,8 +97,12 @@ def dagster_run(key: str, warehouse: Path) -> float:
     job = defs.resolve_job_def(JOB_NAME)
     started = time.perf_counter()
     result = job.execute_in_process(
-        partition_key=key, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=selection,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+        partition_key=key,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        asset_selection=selection,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
     elapsed = time.perf_counter() - started
     if not result.success:
         errors = [e.event_specific_data.error.message for e in result.all_events if e.is_step_failure]
@@ -138,11 +141,11 @@ def bench(home: Path, args) -> int:
     for name in ("DAGSTER_HOME", "HF_TOKEN", "HUBSIGNAL_FAMILIES", "HUBSIGNAL_WAREHOUSE"):
         os.environ.pop(name, None)
 
-    from hubsignal.families import load_families
     from demo.hub import SAMPLE_FIRST_WINDOW, build_sample_archive
+    from hubsignal.families import load_families
+    from hubsignal.settings import DEFAULT_FAMILIES_FILE
     from hubsignal.warehouse import connect
     from hubsignal.windows import WINDOW, parse_window_key
-    from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
     new_key = SAMPLE_FIRST_WINDOW
     new = parse_window_key(new_key)
@@ -153,11 +156,14 @@ def bench(home: Path, args) -> int:
     started = time.perf_counter()
     synthesize_history(year, home / "landing", new_key, args.year)
     con = connect(year, read_only=True)
-    n_rows = con.execute("SELECT (SELECT count(*) FROM raw.hub_models) "
-                         "+ (SELECT count(*) FROM raw.hub_children_counts)").fetchone()[0]
+    n_rows = con.execute(
+        "SELECT (SELECT count(*) FROM raw.hub_models) + (SELECT count(*) FROM raw.hub_children_counts)"
+    ).fetchone()[0]
     con.close()
-    say(f"synthetic history, {args.year} windows ({n_rows:,} raw rows) inserted in "
-        f"{time.perf_counter() - started:.1f} s")
+    say(
+        f"synthetic history, {args.year} windows ({n_rows:,} raw rows) inserted in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
 
     sql_models(month, new - args.month * WINDOW, new, names=("hub_models",), layer="staging")
     sql_models(month, new - args.month * WINDOW, new)

@@ -11,25 +11,25 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hubsignal import landing as lz# noqa: E402
-from hubsignal.scores.files import TABLE, land_score_file, parse_score_window, score_file_sources  # noqa: E402
-from hubsignal.sources import LIVEBENCH  # noqa: E402
+from hubsignal import landing as lz  # noqa: E402
 from hubsignal.families import load_families  # noqa: E402
+from hubsignal.scores.files import TABLE, land_score_file, parse_score_window, score_file_sources  # noqa: E402
 from hubsignal.seeds import load_seed, seed_files  # noqa: E402
+from hubsignal.settings import DEFAULT_FAMILIES_FILE  # noqa: E402
 from hubsignal.snapshots import Source, snapshot  # noqa: E402
+from hubsignal.sources import LIVEBENCH  # noqa: E402
 from hubsignal.sql_models import discover_models, materialize  # noqa: E402
 from hubsignal.warehouse import open_warehouse  # noqa: E402
 from hubsignal.windows import WINDOW, parse_window_key  # noqa: E402
-from hubsignal.settings import DEFAULT_FAMILIES_FILE  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
-UTC = timezone.utc
+UTC = UTC
 CARD_WINDOWS = 4 * 365
 CARDS, ROWS_PER_CARD = 85, 4  # top 5 of 17 families; a few model-index rows each
 
@@ -49,24 +49,50 @@ def main() -> None:
     now = lambda: datetime.now(UTC)  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="bench_legacy_") as tmp:
         landing, warehouse = Path(tmp) / "landing", Path(tmp) / "warehouse.duckdb"
-        _, t_land = timed(lambda: [land_score_file(landing, llm_stats, observed_at=datetime(2025, 10, 24, 12, tzinfo=UTC)),
-                                   land_score_file(landing, oll, observed_at=datetime(2024, 7, 7, 12, tzinfo=UTC))])
+        _, t_land = timed(
+            lambda: [
+                land_score_file(landing, llm_stats, observed_at=datetime(2025, 10, 24, 12, tzinfo=UTC)),
+                land_score_file(landing, oll, observed_at=datetime(2024, 7, 7, 12, tzinfo=UTC)),
+            ]
+        )
 
         def load_files():
             rows = 0
             for name in score_file_sources(landing):
                 src = Source(name, TABLE, "bench", parse_score_window, scope_column="landing_source")
                 keys = [parse_window_key(k) for k in lz.landed_keys(landing, name)]
-                rows += snapshot(src, keys, landing=landing, warehouse=warehouse, live_window=None, fetch=None,
-                                 log=lambda m: None, now=now).rows
+                rows += snapshot(
+                    src,
+                    keys,
+                    landing=landing,
+                    warehouse=warehouse,
+                    live_window=None,
+                    fetch=None,
+                    log=lambda m: None,
+                    now=now,
+                ).rows
             return rows
 
         n_claims, t_load = timed(load_files)
         key = "2026-01-20-03:00"
-        lz.land_window(landing, "livebench", key, [lz.RawFile(p.name, p.read_bytes(), 1) for p in (DATA / "livebench").iterdir()],
-                       origin="imported", fetched_at=parse_window_key(key))
-        snapshot(LIVEBENCH, [parse_window_key(key)], landing=landing, warehouse=warehouse, live_window=None,
-                 fetch=None, log=lambda m: None, now=now)
+        lz.land_window(
+            landing,
+            "livebench",
+            key,
+            [lz.RawFile(p.name, p.read_bytes(), 1) for p in (DATA / "livebench").iterdir()],
+            origin="imported",
+            fetched_at=parse_window_key(key),
+        )
+        snapshot(
+            LIVEBENCH,
+            [parse_window_key(key)],
+            landing=landing,
+            warehouse=warehouse,
+            live_window=None,
+            fetch=None,
+            log=lambda m: None,
+            now=now,
+        )
 
         models = {m.table: m for m in discover_models()}
         with open_warehouse(warehouse) as con:
@@ -120,9 +146,11 @@ def main() -> None:
     print(f"legacy marts.benchmark_gap ({n_gap} rows): {t_gap:.2f} s ({t_gap / t_ident:.1f}x identity)")
     print(f"legacy marts.family_gap ({n_fam} rows): {t_fam:.2f} s")
     print(f"legacy staging.unmatched_models ({n_unm} rows, Jaro-Winkler candidates): {t_unm:.2f} s")
-    print(f"legacy + a year of card snapshots ({CARD_WINDOWS} windows, raw.legacy_scores {n_raw:,} rows): "
-          f"staging.legacy_scores {t_claims_year:.2f} s, marts.benchmark_gap {t_gap_year:.2f} s "
-          f"({t_gap_year / t_gap:.1f}x without the history)")
+    print(
+        f"legacy + a year of card snapshots ({CARD_WINDOWS} windows, raw.legacy_scores {n_raw:,} rows): "
+        f"staging.legacy_scores {t_claims_year:.2f} s, marts.benchmark_gap {t_gap_year:.2f} s "
+        f"({t_gap_year / t_gap:.1f}x without the history)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,23 +11,23 @@ import json
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hubsignal import landing as lz# noqa: E402
+from hubsignal import landing as lz  # noqa: E402
 from hubsignal.livebench import categories_file, parse_livebench, table_file  # noqa: E402
-from hubsignal.sources import LIVEBENCH  # noqa: E402
+from hubsignal.settings import DEFAULT_LIVEBENCH_RELEASES  # noqa: E402
 from hubsignal.snapshots import snapshot  # noqa: E402
+from hubsignal.sources import LIVEBENCH  # noqa: E402
 from hubsignal.sql_models import MODELS_DIR, load_model, materialize  # noqa: E402
 from hubsignal.warehouse import open_warehouse  # noqa: E402
 from hubsignal.windows import WINDOW, window_key  # noqa: E402
-from hubsignal.settings import DEFAULT_LIVEBENCH_RELEASES  # noqa: E402
 
 MODELS_PER_RELEASE = 90
 N_WINDOWS = 28  # a month of daily snapshots, loaded in one range
-START = datetime(2026, 1, 10, 3, tzinfo=timezone.utc)
+START = datetime(2026, 1, 10, 3, tzinfo=UTC)
 
 
 def _u(*parts) -> float:
@@ -57,8 +57,14 @@ def main() -> None:
         landing, warehouse = Path(tmp) / "landing", Path(tmp) / "warehouse.duckdb"
         starts = [START + k * WINDOW for k in range(N_WINDOWS)]
         for s in starts:
-            lz.land_window(landing, "livebench", window_key(s), [lz.RawFile(n, b, 1) for n, b in files.items()],
-                           origin="imported", fetched_at=s + WINDOW)
+            lz.land_window(
+                landing,
+                "livebench",
+                window_key(s),
+                [lz.RawFile(n, b, 1) for n, b in files.items()],
+                origin="imported",
+                fetched_at=s + WINDOW,
+            )
         n_rows = MODELS_PER_RELEASE * len(DEFAULT_LIVEBENCH_RELEASES)
 
         t0 = time.perf_counter()
@@ -67,8 +73,16 @@ def main() -> None:
 
         def load(windows):
             t = time.perf_counter()
-            snapshot(LIVEBENCH, windows, landing=landing, warehouse=warehouse, live_window=None, fetch=None,
-                     log=lambda m: None, now=lambda: datetime.now(timezone.utc))
+            snapshot(
+                LIVEBENCH,
+                windows,
+                landing=landing,
+                warehouse=warehouse,
+                live_window=None,
+                fetch=None,
+                log=lambda m: None,
+                now=lambda: datetime.now(UTC),
+            )
             return time.perf_counter() - t
 
         t_one = load(starts[:1])
@@ -92,15 +106,23 @@ def main() -> None:
             total = con.execute("SELECT count(*) FROM raw.livebench_scores").fetchone()[0]
 
     per_window_all = t_all / (N_WINDOWS - 1)
-    print(f"livebench parse 1 snapshot ({len(DEFAULT_LIVEBENCH_RELEASES)} releases, {n_rows} model rows, "
-          f"{frame.height:,} cells): {t_parse:.3f} s")
+    print(
+        f"livebench parse 1 snapshot ({len(DEFAULT_LIVEBENCH_RELEASES)} releases, {n_rows} model rows, "
+        f"{frame.height:,} cells): {t_parse:.3f} s"
+    )
     print(f"livebench load 1 window (parse + one transaction): {t_one:.3f} s")
-    print(f"livebench load {N_WINDOWS - 1} more windows in one range: {t_all:.3f} s "
-          f"({per_window_all:.3f} s/window, {per_window_all / t_one:.2f}x the single window)")
-    print(f"livebench replay of {N_WINDOWS} unchanged windows (fingerprints only): {t_replay:.3f} s "
-          f"({t_all / max(t_replay, 1e-9):.0f}x faster than loading them)")
-    print(f"livebench build staging views: {t_views:.3f} s; averages over {total:,} raw rows -> {averages} "
-          f"(release, model) rows ({n_avg[1]} with a global average): {t_avg:.3f} s")
+    print(
+        f"livebench load {N_WINDOWS - 1} more windows in one range: {t_all:.3f} s "
+        f"({per_window_all:.3f} s/window, {per_window_all / t_one:.2f}x the single window)"
+    )
+    print(
+        f"livebench replay of {N_WINDOWS} unchanged windows (fingerprints only): {t_replay:.3f} s "
+        f"({t_all / max(t_replay, 1e-9):.0f}x faster than loading them)"
+    )
+    print(
+        f"livebench build staging views: {t_views:.3f} s; averages over {total:,} raw rows -> {averages} "
+        f"(release, model) rows ({n_avg[1]} with a global average): {t_avg:.3f} s"
+    )
     print(f"livebench history view ({n_hist:,} change rows): {t_hist:.3f} s")
 
 

@@ -20,7 +20,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -53,25 +53,35 @@ def _build_models(con, start, end, tables=("staging.hub_models", "marts.family_d
 
 def family_scale(home: Path):
     """Load SAMPLE_WINDOWS windows of the synthetic sample; returns the checked window (start, end, rows)."""
-    from hubsignal.families import load_families
-    from hubsignal.sources import HUB_CHILDREN, HUB_MODELS
     from demo.hub import build_sample_archive
+    from hubsignal.families import load_families
+    from hubsignal.settings import DEFAULT_FAMILIES_FILE
     from hubsignal.snapshots import snapshot
+    from hubsignal.sources import HUB_CHILDREN, HUB_MODELS
     from hubsignal.warehouse import open_warehouse
     from hubsignal.windows import WINDOW, parse_window_key
-    from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
-    keys = build_sample_archive(home / "landing", load_families(DEFAULT_FAMILIES_FILE), n_windows=SAMPLE_WINDOWS,
-                                broken_window=None).window_keys
+    keys = build_sample_archive(
+        home / "landing", load_families(DEFAULT_FAMILIES_FILE), n_windows=SAMPLE_WINDOWS, broken_window=None
+    ).window_keys
     starts = [parse_window_key(k) for k in keys]
     for source in (HUB_MODELS, HUB_CHILDREN):
-        snapshot(source, starts, landing=home / "landing", warehouse=home / "warehouse.duckdb", live_window=None,
-                 fetch=None, log=lambda _: None, now=lambda: datetime.now(timezone.utc))
+        snapshot(
+            source,
+            starts,
+            landing=home / "landing",
+            warehouse=home / "warehouse.duckdb",
+            live_window=None,
+            fetch=None,
+            log=lambda _: None,
+            now=lambda: datetime.now(UTC),
+        )
     with open_warehouse(home / "warehouse.duckdb") as con:
         _families(con)
         _build_models(con, starts[0].replace(tzinfo=None), (starts[-1] + WINDOW).replace(tzinfo=None))
-        rows = con.execute("SELECT count(*) FROM raw.hub_models WHERE window_start = ?",
-                           [starts[-1].replace(tzinfo=None)]).fetchone()[0]
+        rows = con.execute(
+            "SELECT count(*) FROM raw.hub_models WHERE window_start = ?", [starts[-1].replace(tzinfo=None)]
+        ).fetchone()[0]
     return starts[-1].replace(tzinfo=None), (starts[-1] + WINDOW).replace(tzinfo=None), rows
 
 
@@ -88,7 +98,8 @@ def big_windows(home: Path, n_rows: int, history: int):
             start = first + k * WINDOW
             with transaction(con):
                 # all-time grows every window (no decrease, no stall); 30-day <= all-time; unique model ids
-                con.execute(f"""
+                con.execute(
+                    f"""
                     INSERT INTO raw.hub_models BY NAME
                     SELECT
                         TIMESTAMP '{start}' AS window_start,
@@ -108,11 +119,27 @@ def big_windows(home: Path, n_rows: int, history: int):
                         [] AS base_models,
                         'synthetic_sample' AS origin
                     FROM range({n_rows}) AS r(i)
-                """, [orgs])
-                write_log(con, [LogRow("hub_models", start, window_key(start), "observed", origin="synthetic_sample",
-                                       n_records=n_rows, load_fingerprint=f"bench-{k}")])
-                con.executemany("INSERT INTO meta.raw_fields VALUES ('hub_models', ?, ?, ?)",
-                                [(start, f, n_rows) for f in ("_id", "id", "downloads", "downloadsAllTime", "likes")])
+                """,
+                    [orgs],
+                )
+                write_log(
+                    con,
+                    [
+                        LogRow(
+                            "hub_models",
+                            start,
+                            window_key(start),
+                            "observed",
+                            origin="synthetic_sample",
+                            n_records=n_rows,
+                            load_fingerprint=f"bench-{k}",
+                        )
+                    ],
+                )
+                con.executemany(
+                    "INSERT INTO meta.raw_fields VALUES ('hub_models', ?, ?, ?)",
+                    [(start, f, n_rows) for f in ("_id", "id", "downloads", "downloadsAllTime", "likes")],
+                )
         last = first + history * WINDOW
         # the mart is not built here (minutes on 18M rows, and its checks read ~20 rows a window anyway)
         _build_models(con, first, last + WINDOW, tables=("staging.hub_models",))
@@ -122,15 +149,17 @@ def big_windows(home: Path, n_rows: int, history: int):
 def run_suite(home: Path, start, end):
     """Every SQL check and GX suite whose tables exist here, on [start, end).
     Returns (sql seconds, gx seconds, n_sql, n_gx, sampled)."""
-    from hubsignal.quality.sql_checks import discover_checks, evaluate
     from hubsignal.quality import gx_suites
+    from hubsignal.quality.sql_checks import discover_checks, evaluate
     from hubsignal.warehouse import open_warehouse
     from pipelines.definitions import defs
 
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     with open_warehouse(home / "warehouse.duckdb") as con:
         # the Hub tables and their marts are built here; LiveBench, legacy and gap tables are not
-        tables = {(s, t) for s, t in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+        tables = {
+            (s, t) for s, t in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
+        }
     checks = [c for c in discover_checks() if {c.asset, *c.deps} <= tables]
     suites = [s for s in gx_suites.active_suites(keys) if {s.asset, *s.deps} <= tables]
     failures = []
@@ -174,17 +203,23 @@ def main() -> None:
 
         sql_s, gx_s, n_sql, n_gx, _ = run_suite(small, start, end)
         small_total = sql_s + gx_s
-        say(f"family-scale window ({small_rows:,} rows): whole suite {small_total:.2f} s = {n_sql} SQL checks "
-            f"{sql_s:.2f} s + {n_gx} GX suites {gx_s:.2f} s (GX on every row)")
+        say(
+            f"family-scale window ({small_rows:,} rows): whole suite {small_total:.2f} s = {n_sql} SQL checks "
+            f"{sql_s:.2f} s + {n_gx} GX suites {gx_s:.2f} s (GX on every row)"
+        )
 
         start, end, rows = big_windows(big, args.rows, args.history)
         sql_s, gx_s, n_sql, n_gx, sampled = run_suite(big, start, end)
         big_total = sql_s + gx_s
         how = "; ".join(sampled) if sampled else "every row"
-        say(f"{rows:,}-row window (+{args.history} windows of history): whole suite {big_total:.2f} s = {n_sql} SQL "
-            f"checks {sql_s:.2f} s (every row) + {n_gx} GX suites {gx_s:.2f} s (GX on a reservoir sample: {how})")
-        say(f"ratio {rows:,}-row / family-scale window: whole suite {big_total / small_total:.1f}x "
-            f"for {rows / small_rows:,.0f}x the rows")
+        say(
+            f"{rows:,}-row window (+{args.history} windows of history): whole suite {big_total:.2f} s = {n_sql} SQL "
+            f"checks {sql_s:.2f} s (every row) + {n_gx} GX suites {gx_s:.2f} s (GX on a reservoir sample: {how})"
+        )
+        say(
+            f"ratio {rows:,}-row / family-scale window: whole suite {big_total / small_total:.1f}x "
+            f"for {rows / small_rows:,.0f}x the rows"
+        )
 
 
 if __name__ == "__main__":

@@ -24,14 +24,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from demo.hub import SAMPLE_FIRST_WINDOW
 from hubsignal import landing as lz
 from hubsignal.cards.fetch import (
-    INDEX_FILE, REUSABLE, SOURCE, card_file, landed_name, previous_cards, reuse_record,
+    INDEX_FILE,
+    REUSABLE,
+    SOURCE,
+    card_file,
+    landed_name,
+    previous_cards,
+    reuse_record,
 )
 from hubsignal.families import Families
 from hubsignal.hub.fetch import models_for_children
 from hubsignal.hub.parse import parse_hub_models
-from demo.hub import SAMPLE_FIRST_WINDOW
 from hubsignal.windows import parse_window_key
 
 SAMPLE_ORIGIN = "synthetic_sample"
@@ -140,8 +146,11 @@ def build_sample_cards(landing: Path, families: Families, window_keys: list[str]
         for model_id in chosen:
             row = rows[model_id]
             sha = synthetic_sha(model_id, row["last_modified"])
-            info = {"url": f"{HUB_URL}/api/models/{model_id}?expand=sha", "http_status": 200,
-                    "body": json.dumps({"id": model_id, "sha": sha}, separators=(",", ":"))}
+            info = {
+                "url": f"{HUB_URL}/api/models/{model_id}?expand=sha",
+                "http_status": 200,
+                "body": json.dumps({"id": model_id, "sha": sha}, separators=(",", ":")),
+            }
             prev = previous.get(model_id)
             t += timedelta(seconds=1)
             if prev and prev.get("sha") == sha and prev["card_status"] in REUSABLE:
@@ -151,9 +160,19 @@ def build_sample_cards(landing: Path, families: Families, window_keys: list[str]
             else:
                 status, http_status, error_code = _status(model_id, row["gated"])
                 url = f"{HUB_URL}/{model_id}/resolve/{sha}/README.md"
-                record = {"model_id": model_id, "sha": sha, "card_status": status, "http_status": http_status,
-                          "error_code": error_code, "url": url, "fetched_at": t.isoformat(),
-                          "checked_at": t.isoformat(), "file": None, "reused_from": None, "info": info}
+                record = {
+                    "model_id": model_id,
+                    "sha": sha,
+                    "card_status": status,
+                    "http_status": http_status,
+                    "error_code": error_code,
+                    "url": url,
+                    "fetched_at": t.isoformat(),
+                    "checked_at": t.isoformat(),
+                    "file": None,
+                    "reused_from": None,
+                    "info": info,
+                }
                 if status == "ok":
                     updated = row["last_modified"] is not None and row["last_modified"] >= sample_start
                     text = card_text(model_id, families.family_of(model_id) or "?", sha, updated)
@@ -162,9 +181,16 @@ def build_sample_cards(landing: Path, families: Families, window_keys: list[str]
                     record["file"] = landed_name(name)
             lines.append(json.dumps(record, sort_keys=True))
         index = lz.RawFile(INDEX_FILE, ("\n".join(lines) + "\n").encode(), len(lines))
-        extra = {"synthetic": True, "note": SAMPLE_NOTE, "top_n": top_n, "families_version": families.version,
-                 "previous_window": previous_key, "cards_fetched": len(bodies), "cards_reused": reused,
-                 "requests_sent": len(lines) + 2 * len(bodies)}
+        extra = {
+            "synthetic": True,
+            "note": SAMPLE_NOTE,
+            "top_n": top_n,
+            "families_version": families.version,
+            "previous_window": previous_key,
+            "cards_fetched": len(bodies),
+            "cards_reused": reused,
+            "requests_sent": len(lines) + 2 * len(bodies),
+        }
         try:
             lz.land_window(landing, SOURCE, key, [index, *bodies], origin=SAMPLE_ORIGIN, fetched_at=t, extra=extra)
         except (lz.LandingError, OSError):

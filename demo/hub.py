@@ -41,7 +41,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -117,203 +117,707 @@ class _Model:
 # --------------------------------------------------------------------------------------------- catalog
 # All numbers invented. all_time/per_day in downloads; created in UTC. Family defaults first, then models.
 
+
 def _m(model_id: str, created: str, all_time: float | None, per_day: float, likes: int, kids: int, **kw) -> dict:
     return dict(id=model_id, created=created, all_time=all_time, per_day=per_day, likes=likes, kids=kids, **kw)
 
 
-_LLM = dict(pipeline="text-generation", library="transformers", chat=True, gated=False, trend=0.0,
-            like_growth=0.0015, kid_growth=0.003, arch=None, parent=None, rel="finetune", bare_children=False)
+_LLM = dict(
+    pipeline="text-generation",
+    library="transformers",
+    chat=True,
+    gated=False,
+    trend=0.0,
+    like_growth=0.0015,
+    kid_growth=0.003,
+    arch=None,
+    parent=None,
+    rel="finetune",
+    bare_children=False,
+)
 
 _CATALOG: list[tuple[str | None, dict, list[dict]]] = [
-    ("Qwen", dict(license="apache-2.0", trend=0.012, kid_growth=0.011, arch="qwen3"), [
-        _m("Qwen/Qwen2.5-7B-Instruct", "2024-09-16T11:55:40", 218e6, 1.35e6, 850, 8400, arch="qwen2",
-           parent="Qwen/Qwen2.5-7B"),
-        _m("Qwen/Qwen3-8B", "2025-04-27T03:42:17", 150e6, 1.9e6, 850, 5200, parent="Qwen/Qwen3-8B-Base"),
-        _m("Qwen/Qwen3-0.6B", "2025-04-27T03:40:08", 196e6, 2.1e6, 700, 3900, parent="Qwen/Qwen3-0.6B-Base"),
-        _m("Qwen/Qwen2.5-VL-7B-Instruct", "2025-01-26T09:26:37", 121e6, 1.1e6, 1200, 2600,
-           pipeline="image-text-to-text", arch="qwen2_5_vl"),
-        _m("Qwen/Qwen3-8B-Base", "2025-04-28T05:51:46", 61e6, 0.55e6, 90, 1200, chat=False),
-        _m("Qwen/Qwen3-30B-A3B", "2025-04-27T03:43:05", 72e6, 0.9e6, 800, 1500, arch="qwen3_moe",
-           parent="Qwen/Qwen3-30B-A3B-Base"),
-        _m("Qwen/Qwen3-8B-GGUF", "2025-05-09T11:28:40", 21e6, 0.3e6, 200, 30, library="gguf",
-           parent="Qwen/Qwen3-8B", rel="quantized"),
-        _m("Qwen/Qwen3.5-9B", "2026-10-12T14:03:11", None, 1.6e6, 900, 900, parent="Qwen/Qwen3.5-9B-Base"),
-    ]),
-    ("Llama", dict(license="llama3.2", trend=-0.003, kid_growth=0.0012, gated="manual", arch="llama"), [
-        _m("meta-llama/Llama-3.1-8B-Instruct", "2024-07-18T08:56:00", 250e6, 1.45e6, 4700, 9000,
-           license="llama3.1", parent="meta-llama/Llama-3.1-8B"),
-        _m("meta-llama/Llama-3.2-1B-Instruct", "2024-09-18T15:12:47", 170e6, 1.0e6, 1100, 3100,
-           parent="meta-llama/Llama-3.2-1B"),
-        _m("meta-llama/Llama-3.2-3B-Instruct", "2024-09-18T15:19:20", 125e6, 0.6e6, 1700, 2700,
-           parent="meta-llama/Llama-3.2-3B"),
-        _m("meta-llama/Llama-3.2-1B", "2024-09-18T15:03:14", 115e6, 0.7e6, 2000, 2200, chat=False),
-        _m("meta-llama/Meta-Llama-3-8B-Instruct", "2024-04-17T09:35:12", 110e6, 0.3e6, 4200, 3000,
-           license="llama3", trend=-0.008, parent="meta-llama/Meta-Llama-3-8B"),
-        _m("meta-llama/Llama-3.1-8B", "2024-07-14T22:20:15", 95e6, 0.45e6, 1900, 3500, license="llama3.1",
-           chat=False),
-        _m("meta-llama/Llama-3.3-70B-Instruct", "2024-11-26T16:08:47", 40e6, 0.2e6, 2500, 1300,
-           license="llama3.3", parent="meta-llama/Llama-3.1-70B"),
-        _m("meta-llama/Llama-4-Scout-17B-16E-Instruct", "2025-04-02T22:08:47", 25e6, 0.15e6, 1100, 350,
-           license="other", pipeline="image-text-to-text", arch="llama4",
-           parent="meta-llama/Llama-4-Scout-17B-16E"),
-    ]),
-    ("DeepSeek", dict(license="mit", trend=0.02, arch="deepseek_v3"), [
-        _m("deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B", "2025-01-20T09:16:14", 48e6, 0.2e6, 1350, 900,
-           arch="qwen2", trend=0.0, parent="Qwen/Qwen2.5-Math-1.5B"),
-        _m("deepseek-ai/DeepSeek-R1", "2025-01-20T03:46:07", 22e6, 0.12e6, 12500, 1800),
-        _m("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "2025-01-20T09:19:00", 26e6, 0.1e6, 750, 500,
-           arch="qwen2", trend=0.0, parent="Qwen/Qwen2.5-Math-7B"),
-        _m("deepseek-ai/DeepSeek-V3.1", "2025-08-21T02:37:52", 7e6, 0.1e6, 800, 120,
-           parent="deepseek-ai/DeepSeek-V3.1-Base"),
-        _m("deepseek-ai/DeepSeek-OCR", "2025-10-17T06:41:51", 9e6, 0.25e6, 2900, 60, trend=0.03,
-           pipeline="image-text-to-text", arch="deepseek_vl_v2"),
-        _m("deepseek-ai/DeepSeek-V4", "2026-10-08T10:21:45", None, 0.5e6, 3000, 200),
-    ]),
-    ("Mistral", dict(license="apache-2.0", trend=-0.006, arch="mistral"), [
-        _m("mistralai/Mistral-7B-Instruct-v0.2", "2023-12-11T13:18:44", 45e6, 0.33e6, 2900, 2400),
-        _m("mistralai/Mistral-7B-v0.1", "2023-09-20T13:03:50", 30e6, 0.22e6, 4000, 2800, chat=False),
-        _m("mistralai/Mistral-Nemo-Instruct-2407", "2024-07-17T17:26:49", 15e6, 0.14e6, 1600, 900,
-           parent="mistralai/Mistral-Nemo-Base-2407"),
-        _m("mistralai/Mistral-Small-3.2-24B-Instruct-2506", "2025-06-19T14:10:20", 6e6, 0.12e6, 500, 150,
-           pipeline="image-text-to-text", library="vllm", arch="mistral3",
-           parent="mistralai/Mistral-Small-3.1-24B-Instruct-2503"),
-        _m("mistralai/Mixtral-8x7B-Instruct-v0.1", "2023-12-10T19:17:17", 20e6, 0.08e6, 4500, 400,
-           arch="mixtral", parent="mistralai/Mixtral-8x7B-v0.1"),
-        _m("mistralai/Ministral-8B-Instruct-2410", "2024-10-09T07:06:54", 5e6, 0.06e6, 550, 200,
-           license="other"),
-    ]),
-    ("Gemma", dict(license="gemma", gated="manual", arch="gemma3", kid_growth=0.004), [
-        _m("google/gemma-3-4b-it", "2025-02-20T21:20:07", 33e6, 0.5e6, 900, 1800,
-           pipeline="image-text-to-text", parent="google/gemma-3-4b-pt"),
-        _m("google/gemma-3-1b-it", "2025-03-10T17:17:07", 28e6, 0.3e6, 700, 1400, arch="gemma3_text",
-           parent="google/gemma-3-1b-pt"),
-        _m("google/gemma-3-27b-it", "2025-03-01T19:10:19", 12e6, 0.14e6, 1700, 700,
-           pipeline="image-text-to-text", parent="google/gemma-3-27b-pt"),
-        _m("google/gemma-2-2b-it", "2024-07-16T16:13:46", 22e6, 0.12e6, 1200, 900, arch="gemma2",
-           parent="google/gemma-2-2b"),
-        _m("google/gemma-3-270m", "2025-08-05T18:50:31", 4e6, 0.12e6, 900, 300, arch="gemma3_text",
-           gated="auto", chat=False),
-        _m("google/gemma-3-4b-it-qat-q4_0-gguf", "2025-04-03T11:06:10", 0.9e6, 0.01e6, 200, 10,
-           library="gguf", pipeline="image-text-to-text", parent="google/gemma-3-4b-it", rel="quantized"),
-    ]),
-    ("Phi", dict(license="mit", arch="phi3"), [
-        _m("microsoft/Phi-4-mini-instruct", "2025-02-19T01:00:58", 15e6, 0.12e6, 600, 450),
-        _m("microsoft/phi-4", "2024-12-11T11:47:29", 9e6, 0.06e6, 2100, 700),
-        _m("microsoft/Phi-3-mini-4k-instruct", "2024-04-22T16:18:17", 26e6, 0.09e6, 1200, 900, trend=-0.004),
-        _m("microsoft/Phi-3.5-mini-instruct", "2024-08-16T20:48:26", 14e6, 0.07e6, 900, 600),
-        _m("microsoft/Phi-4-reasoning", "2025-04-30T21:40:21", 1.2e6, 0.01e6, 220, 40, parent="microsoft/phi-4"),
-    ]),
-    ("GLM", dict(license="mit", arch="glm4_moe", trend=0.01), [
-        _m("zai-org/GLM-4.6", "2025-09-29T13:39:23", 2.2e6, 0.06e6, 1100, 90),
-        _m("zai-org/GLM-4.5-Air", "2025-07-20T03:25:55", 2.5e6, 0.04e6, 480, 70),
-        _m("THUDM/glm-4-9b-chat", "2024-06-04T08:59:09", 3.5e6, 0.015e6, 680, 120, license="other",
-           arch="chatglm", trend=-0.004, parent="THUDM/glm-4-9b"),
-        _m("THUDM/glm-4-9b", "2024-06-04T08:58:46", 1.2e6, 0.004e6, 130, 60, license="other", arch="chatglm",
-           trend=-0.004, chat=False),
-        _m("zai-org/GLM-4.6-FP8", "2025-09-29T13:40:02", 0.4e6, 0.015e6, 60, 5, parent="zai-org/GLM-4.6",
-           rel="quantized"),
-    ]),
-    ("Kimi", dict(license="other", arch="kimi_k2"), [
-        _m("moonshotai/Kimi-K2-Instruct", "2025-07-11T01:09:24", 1.1e6, 0.02e6, 2200, 45),
-        _m("moonshotai/Kimi-K2-Thinking", "2025-11-04T08:25:31", 0.35e6, 0.012e6, 1600, 30),
-        _m("moonshotai/Moonlight-16B-A3B-Instruct", "2025-02-22T04:20:18", 0.15e6, 0.001e6, 320, 10,
-           license="mit", arch="deepseek_v3"),
-    ]),
-    ("MiniMax", dict(license="mit", arch="minimax"), [
-        _m("MiniMaxAI/MiniMax-M2", "2025-10-22T09:48:41", 1.6e6, 0.04e6, 1400, 40, arch="minimax_m2"),
-        _m("MiniMaxAI/MiniMax-M1-80k", "2025-06-13T08:29:35", 0.12e6, 0.001e6, 680, 8, license="apache-2.0"),
-        _m("MiniMaxAI/MiniMax-Text-01", "2025-01-14T13:15:03", 0.08e6, 0.0006e6, 620, 10, license="other"),
-        _m("MiniMaxAI/MiniMax-M3", "2026-10-20T07:52:14", None, 0.05e6, 900, 25, arch="minimax_m2"),
-    ]),
-    ("Nemotron", dict(license="other", arch="llama"), [
-        _m("nvidia/NVIDIA-Nemotron-Nano-9B-v2", "2025-08-12T21:12:06", 2.0e6, 0.05e6, 420, 40,
-           arch="nemotron_h", parent="nvidia/NVIDIA-Nemotron-Nano-12B-v2"),
-        _m("nvidia/Llama-3.1-Nemotron-Nano-8B-v1", "2025-03-14T22:48:29", 1.5e6, 0.02e6, 210, 60,
-           parent="meta-llama/Llama-3.1-8B-Instruct"),
-        _m("nvidia/Llama-3_3-Nemotron-Super-49B-v1_5", "2025-07-25T05:12:14", 0.9e6, 0.02e6, 200, 30,
-           arch="nemotron-nas", parent="nvidia/Llama-3_3-Nemotron-Super-49B-v1"),
-        _m("nvidia/OpenReasoning-Nemotron-7B", "2025-07-15T19:35:33", 0.3e6, 0.004e6, 60, 12, arch="qwen2",
-           license="cc-by-4.0", parent="Qwen/Qwen2.5-7B"),
-    ]),
-    ("gpt-oss", dict(license="apache-2.0", arch="gpt_oss", trend=0.004), [
-        _m("openai/gpt-oss-20b", "2025-08-04T22:33:29", 26e6, 0.25e6, 3800, 900),
-        _m("openai/gpt-oss-120b", "2025-08-04T22:33:06", 9e6, 0.1e6, 4000, 300),
-        _m("openai/gpt-oss-safeguard-20b", "2025-10-28T15:16:02", 0.12e6, 0.004e6, 150, 10,
-           parent="openai/gpt-oss-20b"),
-    ]),
-    ("OLMo", dict(license="apache-2.0", arch="olmo2"), [
-        _m("allenai/OLMo-2-1124-7B", "2024-11-18T17:33:45", 1.1e6, 0.006e6, 60, 40, chat=False),
-        _m("allenai/OLMo-2-0425-1B", "2025-04-17T17:15:32", 0.9e6, 0.01e6, 60, 30, chat=False),
-        _m("allenai/OLMo-2-1124-7B-Instruct", "2024-11-20T19:21:57", 0.6e6, 0.004e6, 40, 25,
-           parent="allenai/OLMo-2-1124-7B"),
-        _m("allenai/Olmo-3-7B-Instruct", "2025-11-20T16:04:21", 0.2e6, 0.005e6, 70, 15, arch="olmo3"),
-    ]),
-    ("Granite", dict(license="apache-2.0", arch="granite"), [
-        _m("ibm-granite/granite-3.3-2b-instruct", "2025-04-01T14:46:21", 2.8e6, 0.03e6, 60, 50,
-           parent="ibm-granite/granite-3.3-2b-base"),
-        _m("ibm-granite/granite-3.3-8b-instruct", "2025-04-01T14:46:05", 1.5e6, 0.02e6, 160, 80,
-           parent="ibm-granite/granite-3.3-8b-base"),
-        _m("ibm-granite/granite-3.3-8b-base", "2025-04-01T14:45:48", 0.3e6, 0.003e6, 40, 30, chat=False),
-        _m("ibm-granite/granite-4.0-h-small", "2025-09-25T20:27:59", 0.4e6, 0.015e6, 130, 40,
-           arch="granitemoehybrid", trend=0.01),
-        _m("ibm-granite/granite-embedding-125m-english", "2024-12-04T20:29:36", 3.5e6, 0.06e6, 20, 15,
-           pipeline="sentence-similarity", library="sentence-transformers", arch="roberta", chat=False),
-    ]),
-    ("Falcon", dict(license="other", arch="llama"), [
-        _m("tiiuae/falcon-7b-instruct", "2023-04-25T06:21:01", 14e6, 0.02e6, 1000, 150, license="apache-2.0",
-           arch="falcon", trend=-0.004),
-        _m("tiiuae/Falcon3-7B-Instruct", "2024-11-29T10:12:15", 0.9e6, 0.01e6, 75, 40,
-           parent="tiiuae/Falcon3-7B-Base", bare_children=True),
-        _m("tiiuae/Falcon3-7B-Base", "2024-11-21T15:49:02", 0.4e6, 0.004e6, 30, 20, chat=False),
-        _m("tiiuae/Falcon-H1-0.5B-Instruct", "2025-05-01T14:52:27", 0.15e6, 0.004e6, 30, 12, arch="falcon_h1"),
-    ]),
-    ("Yi", dict(license="apache-2.0", arch="llama", trend=-0.002), [
-        _m("01-ai/Yi-6B", "2023-11-01T07:54:17", 2.5e6, 0.002e6, 370, 60, chat=False),
-        _m("01-ai/Yi-1.5-9B-Chat", "2024-05-10T05:40:05", 1.2e6, 0.005e6, 150, 90, bare_children=True),
-        _m("01-ai/Yi-1.5-6B-Chat", "2024-05-11T08:06:15", 0.8e6, 0.003e6, 45, 40),
-        _m("01-ai/Yi-Coder-9B-Chat", "2024-08-21T02:11:52", 0.4e6, 0.002e6, 200, 20, parent="01-ai/Yi-Coder-9B"),
-    ]),
-    ("SmolLM", dict(license="apache-2.0", arch="llama"), [
-        _m("HuggingFaceTB/SmolLM2-135M-Instruct", "2024-10-31T13:41:10", 9e6, 0.06e6, 230, 180,
-           parent="HuggingFaceTB/SmolLM2-135M"),
-        _m("HuggingFaceTB/SmolLM2-135M", "2024-10-31T00:46:04", 6e6, 0.04e6, 140, 150, chat=False),
-        _m("HuggingFaceTB/SmolLM2-1.7B-Instruct", "2024-10-31T13:42:06", 5e6, 0.03e6, 680, 160,
-           parent="HuggingFaceTB/SmolLM2-1.7B"),
-        _m("HuggingFaceTB/SmolLM3-3B", "2025-07-08T10:11:45", 1.8e6, 0.03e6, 800, 70, arch="smollm3",
-           parent="HuggingFaceTB/SmolLM3-3B-Base"),
-    ]),
-    ("Command", dict(license="cc-by-nc-4.0", gated="auto", arch="cohere"), [
-        _m("CohereForAI/c4ai-command-r-v01", "2024-03-11T16:28:45", 1.6e6, 0.004e6, 1100, 60),
-        _m("CohereForAI/aya-expanse-8b", "2024-10-23T08:42:49", 0.7e6, 0.006e6, 420, 40),
-        _m("CohereLabs/c4ai-command-r7b-12-2024", "2024-12-11T10:57:49", 0.5e6, 0.005e6, 410, 30, arch="cohere2"),
-        _m("CohereLabs/c4ai-command-a-03-2025", "2025-03-11T14:36:22", 0.35e6, 0.004e6, 470, 20, arch="cohere2"),
-    ]),
+    (
+        "Qwen",
+        dict(license="apache-2.0", trend=0.012, kid_growth=0.011, arch="qwen3"),
+        [
+            _m(
+                "Qwen/Qwen2.5-7B-Instruct",
+                "2024-09-16T11:55:40",
+                218e6,
+                1.35e6,
+                850,
+                8400,
+                arch="qwen2",
+                parent="Qwen/Qwen2.5-7B",
+            ),
+            _m("Qwen/Qwen3-8B", "2025-04-27T03:42:17", 150e6, 1.9e6, 850, 5200, parent="Qwen/Qwen3-8B-Base"),
+            _m("Qwen/Qwen3-0.6B", "2025-04-27T03:40:08", 196e6, 2.1e6, 700, 3900, parent="Qwen/Qwen3-0.6B-Base"),
+            _m(
+                "Qwen/Qwen2.5-VL-7B-Instruct",
+                "2025-01-26T09:26:37",
+                121e6,
+                1.1e6,
+                1200,
+                2600,
+                pipeline="image-text-to-text",
+                arch="qwen2_5_vl",
+            ),
+            _m("Qwen/Qwen3-8B-Base", "2025-04-28T05:51:46", 61e6, 0.55e6, 90, 1200, chat=False),
+            _m(
+                "Qwen/Qwen3-30B-A3B",
+                "2025-04-27T03:43:05",
+                72e6,
+                0.9e6,
+                800,
+                1500,
+                arch="qwen3_moe",
+                parent="Qwen/Qwen3-30B-A3B-Base",
+            ),
+            _m(
+                "Qwen/Qwen3-8B-GGUF",
+                "2025-05-09T11:28:40",
+                21e6,
+                0.3e6,
+                200,
+                30,
+                library="gguf",
+                parent="Qwen/Qwen3-8B",
+                rel="quantized",
+            ),
+            _m("Qwen/Qwen3.5-9B", "2026-10-12T14:03:11", None, 1.6e6, 900, 900, parent="Qwen/Qwen3.5-9B-Base"),
+        ],
+    ),
+    (
+        "Llama",
+        dict(license="llama3.2", trend=-0.003, kid_growth=0.0012, gated="manual", arch="llama"),
+        [
+            _m(
+                "meta-llama/Llama-3.1-8B-Instruct",
+                "2024-07-18T08:56:00",
+                250e6,
+                1.45e6,
+                4700,
+                9000,
+                license="llama3.1",
+                parent="meta-llama/Llama-3.1-8B",
+            ),
+            _m(
+                "meta-llama/Llama-3.2-1B-Instruct",
+                "2024-09-18T15:12:47",
+                170e6,
+                1.0e6,
+                1100,
+                3100,
+                parent="meta-llama/Llama-3.2-1B",
+            ),
+            _m(
+                "meta-llama/Llama-3.2-3B-Instruct",
+                "2024-09-18T15:19:20",
+                125e6,
+                0.6e6,
+                1700,
+                2700,
+                parent="meta-llama/Llama-3.2-3B",
+            ),
+            _m("meta-llama/Llama-3.2-1B", "2024-09-18T15:03:14", 115e6, 0.7e6, 2000, 2200, chat=False),
+            _m(
+                "meta-llama/Meta-Llama-3-8B-Instruct",
+                "2024-04-17T09:35:12",
+                110e6,
+                0.3e6,
+                4200,
+                3000,
+                license="llama3",
+                trend=-0.008,
+                parent="meta-llama/Meta-Llama-3-8B",
+            ),
+            _m(
+                "meta-llama/Llama-3.1-8B",
+                "2024-07-14T22:20:15",
+                95e6,
+                0.45e6,
+                1900,
+                3500,
+                license="llama3.1",
+                chat=False,
+            ),
+            _m(
+                "meta-llama/Llama-3.3-70B-Instruct",
+                "2024-11-26T16:08:47",
+                40e6,
+                0.2e6,
+                2500,
+                1300,
+                license="llama3.3",
+                parent="meta-llama/Llama-3.1-70B",
+            ),
+            _m(
+                "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+                "2025-04-02T22:08:47",
+                25e6,
+                0.15e6,
+                1100,
+                350,
+                license="other",
+                pipeline="image-text-to-text",
+                arch="llama4",
+                parent="meta-llama/Llama-4-Scout-17B-16E",
+            ),
+        ],
+    ),
+    (
+        "DeepSeek",
+        dict(license="mit", trend=0.02, arch="deepseek_v3"),
+        [
+            _m(
+                "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B",
+                "2025-01-20T09:16:14",
+                48e6,
+                0.2e6,
+                1350,
+                900,
+                arch="qwen2",
+                trend=0.0,
+                parent="Qwen/Qwen2.5-Math-1.5B",
+            ),
+            _m("deepseek-ai/DeepSeek-R1", "2025-01-20T03:46:07", 22e6, 0.12e6, 12500, 1800),
+            _m(
+                "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B",
+                "2025-01-20T09:19:00",
+                26e6,
+                0.1e6,
+                750,
+                500,
+                arch="qwen2",
+                trend=0.0,
+                parent="Qwen/Qwen2.5-Math-7B",
+            ),
+            _m(
+                "deepseek-ai/DeepSeek-V3.1",
+                "2025-08-21T02:37:52",
+                7e6,
+                0.1e6,
+                800,
+                120,
+                parent="deepseek-ai/DeepSeek-V3.1-Base",
+            ),
+            _m(
+                "deepseek-ai/DeepSeek-OCR",
+                "2025-10-17T06:41:51",
+                9e6,
+                0.25e6,
+                2900,
+                60,
+                trend=0.03,
+                pipeline="image-text-to-text",
+                arch="deepseek_vl_v2",
+            ),
+            _m("deepseek-ai/DeepSeek-V4", "2026-10-08T10:21:45", None, 0.5e6, 3000, 200),
+        ],
+    ),
+    (
+        "Mistral",
+        dict(license="apache-2.0", trend=-0.006, arch="mistral"),
+        [
+            _m("mistralai/Mistral-7B-Instruct-v0.2", "2023-12-11T13:18:44", 45e6, 0.33e6, 2900, 2400),
+            _m("mistralai/Mistral-7B-v0.1", "2023-09-20T13:03:50", 30e6, 0.22e6, 4000, 2800, chat=False),
+            _m(
+                "mistralai/Mistral-Nemo-Instruct-2407",
+                "2024-07-17T17:26:49",
+                15e6,
+                0.14e6,
+                1600,
+                900,
+                parent="mistralai/Mistral-Nemo-Base-2407",
+            ),
+            _m(
+                "mistralai/Mistral-Small-3.2-24B-Instruct-2506",
+                "2025-06-19T14:10:20",
+                6e6,
+                0.12e6,
+                500,
+                150,
+                pipeline="image-text-to-text",
+                library="vllm",
+                arch="mistral3",
+                parent="mistralai/Mistral-Small-3.1-24B-Instruct-2503",
+            ),
+            _m(
+                "mistralai/Mixtral-8x7B-Instruct-v0.1",
+                "2023-12-10T19:17:17",
+                20e6,
+                0.08e6,
+                4500,
+                400,
+                arch="mixtral",
+                parent="mistralai/Mixtral-8x7B-v0.1",
+            ),
+            _m("mistralai/Ministral-8B-Instruct-2410", "2024-10-09T07:06:54", 5e6, 0.06e6, 550, 200, license="other"),
+        ],
+    ),
+    (
+        "Gemma",
+        dict(license="gemma", gated="manual", arch="gemma3", kid_growth=0.004),
+        [
+            _m(
+                "google/gemma-3-4b-it",
+                "2025-02-20T21:20:07",
+                33e6,
+                0.5e6,
+                900,
+                1800,
+                pipeline="image-text-to-text",
+                parent="google/gemma-3-4b-pt",
+            ),
+            _m(
+                "google/gemma-3-1b-it",
+                "2025-03-10T17:17:07",
+                28e6,
+                0.3e6,
+                700,
+                1400,
+                arch="gemma3_text",
+                parent="google/gemma-3-1b-pt",
+            ),
+            _m(
+                "google/gemma-3-27b-it",
+                "2025-03-01T19:10:19",
+                12e6,
+                0.14e6,
+                1700,
+                700,
+                pipeline="image-text-to-text",
+                parent="google/gemma-3-27b-pt",
+            ),
+            _m(
+                "google/gemma-2-2b-it",
+                "2024-07-16T16:13:46",
+                22e6,
+                0.12e6,
+                1200,
+                900,
+                arch="gemma2",
+                parent="google/gemma-2-2b",
+            ),
+            _m(
+                "google/gemma-3-270m",
+                "2025-08-05T18:50:31",
+                4e6,
+                0.12e6,
+                900,
+                300,
+                arch="gemma3_text",
+                gated="auto",
+                chat=False,
+            ),
+            _m(
+                "google/gemma-3-4b-it-qat-q4_0-gguf",
+                "2025-04-03T11:06:10",
+                0.9e6,
+                0.01e6,
+                200,
+                10,
+                library="gguf",
+                pipeline="image-text-to-text",
+                parent="google/gemma-3-4b-it",
+                rel="quantized",
+            ),
+        ],
+    ),
+    (
+        "Phi",
+        dict(license="mit", arch="phi3"),
+        [
+            _m("microsoft/Phi-4-mini-instruct", "2025-02-19T01:00:58", 15e6, 0.12e6, 600, 450),
+            _m("microsoft/phi-4", "2024-12-11T11:47:29", 9e6, 0.06e6, 2100, 700),
+            _m("microsoft/Phi-3-mini-4k-instruct", "2024-04-22T16:18:17", 26e6, 0.09e6, 1200, 900, trend=-0.004),
+            _m("microsoft/Phi-3.5-mini-instruct", "2024-08-16T20:48:26", 14e6, 0.07e6, 900, 600),
+            _m("microsoft/Phi-4-reasoning", "2025-04-30T21:40:21", 1.2e6, 0.01e6, 220, 40, parent="microsoft/phi-4"),
+        ],
+    ),
+    (
+        "GLM",
+        dict(license="mit", arch="glm4_moe", trend=0.01),
+        [
+            _m("zai-org/GLM-4.6", "2025-09-29T13:39:23", 2.2e6, 0.06e6, 1100, 90),
+            _m("zai-org/GLM-4.5-Air", "2025-07-20T03:25:55", 2.5e6, 0.04e6, 480, 70),
+            _m(
+                "THUDM/glm-4-9b-chat",
+                "2024-06-04T08:59:09",
+                3.5e6,
+                0.015e6,
+                680,
+                120,
+                license="other",
+                arch="chatglm",
+                trend=-0.004,
+                parent="THUDM/glm-4-9b",
+            ),
+            _m(
+                "THUDM/glm-4-9b",
+                "2024-06-04T08:58:46",
+                1.2e6,
+                0.004e6,
+                130,
+                60,
+                license="other",
+                arch="chatglm",
+                trend=-0.004,
+                chat=False,
+            ),
+            _m(
+                "zai-org/GLM-4.6-FP8",
+                "2025-09-29T13:40:02",
+                0.4e6,
+                0.015e6,
+                60,
+                5,
+                parent="zai-org/GLM-4.6",
+                rel="quantized",
+            ),
+        ],
+    ),
+    (
+        "Kimi",
+        dict(license="other", arch="kimi_k2"),
+        [
+            _m("moonshotai/Kimi-K2-Instruct", "2025-07-11T01:09:24", 1.1e6, 0.02e6, 2200, 45),
+            _m("moonshotai/Kimi-K2-Thinking", "2025-11-04T08:25:31", 0.35e6, 0.012e6, 1600, 30),
+            _m(
+                "moonshotai/Moonlight-16B-A3B-Instruct",
+                "2025-02-22T04:20:18",
+                0.15e6,
+                0.001e6,
+                320,
+                10,
+                license="mit",
+                arch="deepseek_v3",
+            ),
+        ],
+    ),
+    (
+        "MiniMax",
+        dict(license="mit", arch="minimax"),
+        [
+            _m("MiniMaxAI/MiniMax-M2", "2025-10-22T09:48:41", 1.6e6, 0.04e6, 1400, 40, arch="minimax_m2"),
+            _m("MiniMaxAI/MiniMax-M1-80k", "2025-06-13T08:29:35", 0.12e6, 0.001e6, 680, 8, license="apache-2.0"),
+            _m("MiniMaxAI/MiniMax-Text-01", "2025-01-14T13:15:03", 0.08e6, 0.0006e6, 620, 10, license="other"),
+            _m("MiniMaxAI/MiniMax-M3", "2026-10-20T07:52:14", None, 0.05e6, 900, 25, arch="minimax_m2"),
+        ],
+    ),
+    (
+        "Nemotron",
+        dict(license="other", arch="llama"),
+        [
+            _m(
+                "nvidia/NVIDIA-Nemotron-Nano-9B-v2",
+                "2025-08-12T21:12:06",
+                2.0e6,
+                0.05e6,
+                420,
+                40,
+                arch="nemotron_h",
+                parent="nvidia/NVIDIA-Nemotron-Nano-12B-v2",
+            ),
+            _m(
+                "nvidia/Llama-3.1-Nemotron-Nano-8B-v1",
+                "2025-03-14T22:48:29",
+                1.5e6,
+                0.02e6,
+                210,
+                60,
+                parent="meta-llama/Llama-3.1-8B-Instruct",
+            ),
+            _m(
+                "nvidia/Llama-3_3-Nemotron-Super-49B-v1_5",
+                "2025-07-25T05:12:14",
+                0.9e6,
+                0.02e6,
+                200,
+                30,
+                arch="nemotron-nas",
+                parent="nvidia/Llama-3_3-Nemotron-Super-49B-v1",
+            ),
+            _m(
+                "nvidia/OpenReasoning-Nemotron-7B",
+                "2025-07-15T19:35:33",
+                0.3e6,
+                0.004e6,
+                60,
+                12,
+                arch="qwen2",
+                license="cc-by-4.0",
+                parent="Qwen/Qwen2.5-7B",
+            ),
+        ],
+    ),
+    (
+        "gpt-oss",
+        dict(license="apache-2.0", arch="gpt_oss", trend=0.004),
+        [
+            _m("openai/gpt-oss-20b", "2025-08-04T22:33:29", 26e6, 0.25e6, 3800, 900),
+            _m("openai/gpt-oss-120b", "2025-08-04T22:33:06", 9e6, 0.1e6, 4000, 300),
+            _m(
+                "openai/gpt-oss-safeguard-20b",
+                "2025-10-28T15:16:02",
+                0.12e6,
+                0.004e6,
+                150,
+                10,
+                parent="openai/gpt-oss-20b",
+            ),
+        ],
+    ),
+    (
+        "OLMo",
+        dict(license="apache-2.0", arch="olmo2"),
+        [
+            _m("allenai/OLMo-2-1124-7B", "2024-11-18T17:33:45", 1.1e6, 0.006e6, 60, 40, chat=False),
+            _m("allenai/OLMo-2-0425-1B", "2025-04-17T17:15:32", 0.9e6, 0.01e6, 60, 30, chat=False),
+            _m(
+                "allenai/OLMo-2-1124-7B-Instruct",
+                "2024-11-20T19:21:57",
+                0.6e6,
+                0.004e6,
+                40,
+                25,
+                parent="allenai/OLMo-2-1124-7B",
+            ),
+            _m("allenai/Olmo-3-7B-Instruct", "2025-11-20T16:04:21", 0.2e6, 0.005e6, 70, 15, arch="olmo3"),
+        ],
+    ),
+    (
+        "Granite",
+        dict(license="apache-2.0", arch="granite"),
+        [
+            _m(
+                "ibm-granite/granite-3.3-2b-instruct",
+                "2025-04-01T14:46:21",
+                2.8e6,
+                0.03e6,
+                60,
+                50,
+                parent="ibm-granite/granite-3.3-2b-base",
+            ),
+            _m(
+                "ibm-granite/granite-3.3-8b-instruct",
+                "2025-04-01T14:46:05",
+                1.5e6,
+                0.02e6,
+                160,
+                80,
+                parent="ibm-granite/granite-3.3-8b-base",
+            ),
+            _m("ibm-granite/granite-3.3-8b-base", "2025-04-01T14:45:48", 0.3e6, 0.003e6, 40, 30, chat=False),
+            _m(
+                "ibm-granite/granite-4.0-h-small",
+                "2025-09-25T20:27:59",
+                0.4e6,
+                0.015e6,
+                130,
+                40,
+                arch="granitemoehybrid",
+                trend=0.01,
+            ),
+            _m(
+                "ibm-granite/granite-embedding-125m-english",
+                "2024-12-04T20:29:36",
+                3.5e6,
+                0.06e6,
+                20,
+                15,
+                pipeline="sentence-similarity",
+                library="sentence-transformers",
+                arch="roberta",
+                chat=False,
+            ),
+        ],
+    ),
+    (
+        "Falcon",
+        dict(license="other", arch="llama"),
+        [
+            _m(
+                "tiiuae/falcon-7b-instruct",
+                "2023-04-25T06:21:01",
+                14e6,
+                0.02e6,
+                1000,
+                150,
+                license="apache-2.0",
+                arch="falcon",
+                trend=-0.004,
+            ),
+            _m(
+                "tiiuae/Falcon3-7B-Instruct",
+                "2024-11-29T10:12:15",
+                0.9e6,
+                0.01e6,
+                75,
+                40,
+                parent="tiiuae/Falcon3-7B-Base",
+                bare_children=True,
+            ),
+            _m("tiiuae/Falcon3-7B-Base", "2024-11-21T15:49:02", 0.4e6, 0.004e6, 30, 20, chat=False),
+            _m("tiiuae/Falcon-H1-0.5B-Instruct", "2025-05-01T14:52:27", 0.15e6, 0.004e6, 30, 12, arch="falcon_h1"),
+        ],
+    ),
+    (
+        "Yi",
+        dict(license="apache-2.0", arch="llama", trend=-0.002),
+        [
+            _m("01-ai/Yi-6B", "2023-11-01T07:54:17", 2.5e6, 0.002e6, 370, 60, chat=False),
+            _m("01-ai/Yi-1.5-9B-Chat", "2024-05-10T05:40:05", 1.2e6, 0.005e6, 150, 90, bare_children=True),
+            _m("01-ai/Yi-1.5-6B-Chat", "2024-05-11T08:06:15", 0.8e6, 0.003e6, 45, 40),
+            _m("01-ai/Yi-Coder-9B-Chat", "2024-08-21T02:11:52", 0.4e6, 0.002e6, 200, 20, parent="01-ai/Yi-Coder-9B"),
+        ],
+    ),
+    (
+        "SmolLM",
+        dict(license="apache-2.0", arch="llama"),
+        [
+            _m(
+                "HuggingFaceTB/SmolLM2-135M-Instruct",
+                "2024-10-31T13:41:10",
+                9e6,
+                0.06e6,
+                230,
+                180,
+                parent="HuggingFaceTB/SmolLM2-135M",
+            ),
+            _m("HuggingFaceTB/SmolLM2-135M", "2024-10-31T00:46:04", 6e6, 0.04e6, 140, 150, chat=False),
+            _m(
+                "HuggingFaceTB/SmolLM2-1.7B-Instruct",
+                "2024-10-31T13:42:06",
+                5e6,
+                0.03e6,
+                680,
+                160,
+                parent="HuggingFaceTB/SmolLM2-1.7B",
+            ),
+            _m(
+                "HuggingFaceTB/SmolLM3-3B",
+                "2025-07-08T10:11:45",
+                1.8e6,
+                0.03e6,
+                800,
+                70,
+                arch="smollm3",
+                parent="HuggingFaceTB/SmolLM3-3B-Base",
+            ),
+        ],
+    ),
+    (
+        "Command",
+        dict(license="cc-by-nc-4.0", gated="auto", arch="cohere"),
+        [
+            _m("CohereForAI/c4ai-command-r-v01", "2024-03-11T16:28:45", 1.6e6, 0.004e6, 1100, 60),
+            _m("CohereForAI/aya-expanse-8b", "2024-10-23T08:42:49", 0.7e6, 0.006e6, 420, 40),
+            _m("CohereLabs/c4ai-command-r7b-12-2024", "2024-12-11T10:57:49", 0.5e6, 0.005e6, 410, 30, arch="cohere2"),
+            _m("CohereLabs/c4ai-command-a-03-2025", "2025-03-11T14:36:22", 0.35e6, 0.004e6, 470, 20, arch="cohere2"),
+        ],
+    ),
     # Non-family repos of shared orgs: listed like any other, the family patterns must filter them out.
-    (None, dict(license="apache-2.0", chat=False, kids=0), [
-        _m("google/flan-t5-base", "2022-10-21T10:02:31", 20e6, 0.15e6, 900, 0, pipeline="text2text-generation",
-           arch="t5"),
-        _m("google/vit-base-patch16-224", _MIGRATED, 60e6, 0.12e6, 850, 0, pipeline="image-classification",
-           arch="vit"),
-        _m("microsoft/resnet-50", "2022-03-16T15:42:43", 110e6, 0.2e6, 450, 0, pipeline="image-classification",
-           arch="resnet"),
-        _m("microsoft/deberta-v3-base", _MIGRATED, 75e6, 0.35e6, 300, 0, pipeline="fill-mask", license="mit",
-           arch="deberta-v2"),
-        _m("THUDM/cogvlm2-llama3-chat-19B", "2024-05-16T11:51:07", 0.3e6, 0.001e6, 210, 0, license="other",
-           arch="cogvlm2", chat=True),
-        _m("nvidia/parakeet-tdt-0.6b-v2", "2025-04-15T19:31:12", 8e6, 0.1e6, 1300, 0, license="cc-by-4.0",
-           pipeline="automatic-speech-recognition", library="nemo", arch=None),
-        _m("openai/whisper-large-v3", "2023-11-07T18:41:14", 90e6, 0.17e6, 4900, 0,
-           pipeline="automatic-speech-recognition", arch="whisper"),
-        _m("allenai/longformer-base-4096", _MIGRATED, 12e6, 0.05e6, 210, 0, pipeline="fill-mask",
-           arch="longformer"),
-        _m("HuggingFaceTB/SmolVLM-256M-Instruct", "2025-01-17T15:40:24", 2.5e6, 0.02e6, 270, 0,
-           pipeline="image-text-to-text", arch="idefics3", chat=True),
-    ]),
+    (
+        None,
+        dict(license="apache-2.0", chat=False, kids=0),
+        [
+            _m(
+                "google/flan-t5-base",
+                "2022-10-21T10:02:31",
+                20e6,
+                0.15e6,
+                900,
+                0,
+                pipeline="text2text-generation",
+                arch="t5",
+            ),
+            _m(
+                "google/vit-base-patch16-224",
+                _MIGRATED,
+                60e6,
+                0.12e6,
+                850,
+                0,
+                pipeline="image-classification",
+                arch="vit",
+            ),
+            _m(
+                "microsoft/resnet-50",
+                "2022-03-16T15:42:43",
+                110e6,
+                0.2e6,
+                450,
+                0,
+                pipeline="image-classification",
+                arch="resnet",
+            ),
+            _m(
+                "microsoft/deberta-v3-base",
+                _MIGRATED,
+                75e6,
+                0.35e6,
+                300,
+                0,
+                pipeline="fill-mask",
+                license="mit",
+                arch="deberta-v2",
+            ),
+            _m(
+                "THUDM/cogvlm2-llama3-chat-19B",
+                "2024-05-16T11:51:07",
+                0.3e6,
+                0.001e6,
+                210,
+                0,
+                license="other",
+                arch="cogvlm2",
+                chat=True,
+            ),
+            _m(
+                "nvidia/parakeet-tdt-0.6b-v2",
+                "2025-04-15T19:31:12",
+                8e6,
+                0.1e6,
+                1300,
+                0,
+                license="cc-by-4.0",
+                pipeline="automatic-speech-recognition",
+                library="nemo",
+                arch=None,
+            ),
+            _m(
+                "openai/whisper-large-v3",
+                "2023-11-07T18:41:14",
+                90e6,
+                0.17e6,
+                4900,
+                0,
+                pipeline="automatic-speech-recognition",
+                arch="whisper",
+            ),
+            _m(
+                "allenai/longformer-base-4096", _MIGRATED, 12e6, 0.05e6, 210, 0, pipeline="fill-mask", arch="longformer"
+            ),
+            _m(
+                "HuggingFaceTB/SmolVLM-256M-Instruct",
+                "2025-01-17T15:40:24",
+                2.5e6,
+                0.02e6,
+                270,
+                0,
+                pipeline="image-text-to-text",
+                arch="idefics3",
+                chat=True,
+            ),
+        ],
+    ),
 ]
 
 
 def _utc(iso: str) -> datetime:
-    return datetime.fromisoformat(iso).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(iso).replace(tzinfo=UTC)
 
 
 def _model(family: str | None, spec: dict) -> _Model:
@@ -345,10 +849,25 @@ def _generic_models(fam: Family, families: Families) -> list[_Model]:
         else:
             raise ValueError(
                 f"sample: family {fam.name!r} is not in the sample catalog of demo/hub.py and no "
-                f"stand-in name matches its include patterns {list(fam.include)}; add it to _CATALOG")
-        out.append(_model(fam.name, {**_LLM, **_m(f"{org}/{name}", f"2025-0{i + 3}-1{i}T10:00:00",
-                                                   per_day * 120, per_day, 50 + 30 * i, 20 + 10 * i),
-                                     "license": "apache-2.0"}))
+                f"stand-in name matches its include patterns {list(fam.include)}; add it to _CATALOG"
+            )
+        out.append(
+            _model(
+                fam.name,
+                {
+                    **_LLM,
+                    **_m(
+                        f"{org}/{name}",
+                        f"2025-0{i + 3}-1{i}T10:00:00",
+                        per_day * 120,
+                        per_day,
+                        50 + 30 * i,
+                        20 + 10 * i,
+                    ),
+                    "license": "apache-2.0",
+                },
+            )
+        )
     return out
 
 
@@ -369,6 +888,7 @@ def _select(families: Families, models_per_family: int | None) -> list[tuple[str
 
 
 # ----------------------------------------------------------------------------------------------- curves
+
 
 def _unit(*parts: object) -> float:
     """A uniform number in [0, 1): a pure function of its arguments (no RNG state, no PYTHONHASHSEED)."""
@@ -447,6 +967,7 @@ class _Curves:
 
 # --------------------------------------------------------------------------------------------- bodies
 
+
 def _object_id(m: _Model) -> str:
     """24 hex chars like a Mongo ObjectId: creation seconds, then a stable digest of the id."""
     return f"{int(m.created.timestamp()):08x}" + hashlib.blake2b(m.id.encode(), digest_size=8).hexdigest()
@@ -509,7 +1030,7 @@ class _Static:
     children_mix: dict[str, float]
 
     @classmethod
-    def of(cls, m: _Model) -> "_Static":
+    def of(cls, m: _Model) -> _Static:
         return cls(_object_id(m), _iso_ms(m.created), _tags(m), _commits(m), _children_mix(m))
 
 
@@ -530,10 +1051,11 @@ def _item(m: _Model, st: _Static, c: _Curves, k: int, t: datetime) -> dict:
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _list_url_base(org: str) -> str:
-    return f"{HUB_URL}/api/models?" + urlencode([("author", org), ("sort", "createdAt"),
-                                                *(("expand", e) for e in LIST_EXPAND)])
+    return f"{HUB_URL}/api/models?" + urlencode(
+        [("author", org), ("sort", "createdAt"), *(("expand", e) for e in LIST_EXPAND)]
+    )
 
 
 def _list_url(org: str, cursor: str | None) -> str:
@@ -544,8 +1066,12 @@ def _list_url(org: str, cursor: str | None) -> str:
 
 def _cursor(last: dict) -> str:
     """Keyset cursor after `last` (sort createdAt descending, then _id), base64 like the Hub's."""
-    key = {"$or": [{"createdAt": {"$lt": last["createdAt"]}},
-                   {"createdAt": last["createdAt"], "_id": {"$lt": last["_id"]}}]}
+    key = {
+        "$or": [
+            {"createdAt": {"$lt": last["createdAt"]}},
+            {"createdAt": last["createdAt"], "_id": {"$lt": last["_id"]}},
+        ]
+    }
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -574,6 +1100,7 @@ def _children_counts(m: _Model, mix: dict[str, float], t: datetime, in_sample: l
 
 
 # ------------------------------------------------------------------------------------------------ build
+
 
 def build_sample_archive(
     landing: Path,
@@ -636,15 +1163,22 @@ def build_sample_archive(
         for org, models in plan:
             items = [_item(m, static[m.id], curves[m.id], k, end) for m in models if m.created < end]
             items.sort(key=lambda it: (it["createdAt"], it["_id"]), reverse=True)  # sort=createdAt, descending
-            pages = [items[i:i + SAMPLE_PAGE_SIZE] for i in range(0, len(items), SAMPLE_PAGE_SIZE)] or [[]]
+            pages = [items[i : i + SAMPLE_PAGE_SIZE] for i in range(0, len(items), SAMPLE_PAGE_SIZE)] or [[]]
             if broken and org == broken_window[1]:
                 pages = pages[:1]  # the deliberately partial crawl: page 2 onwards never fetched
             in_listing.update(it["id"] for page in pages for it in page)
             cursor = None
             for page_no, page in enumerate(pages, 1):
-                files.append(RawFile(
-                    name=f"{org}.p{page_no:04d}.json", body=_dumps(page), n_records=len(page),
-                    url=_list_url(org, cursor), http_status=200, fetched_at=t))
+                files.append(
+                    RawFile(
+                        name=f"{org}.p{page_no:04d}.json",
+                        body=_dumps(page),
+                        n_records=len(page),
+                        url=_list_url(org, cursor),
+                        http_status=200,
+                        fetched_at=t,
+                    )
+                )
                 if page:
                     cursor = _cursor(page[-1])
                 t += timedelta(seconds=1 + int(2 * _unit("page", key, org, page_no)))
@@ -658,31 +1192,59 @@ def build_sample_archive(
         for m in members:
             counts = _children_counts(m, static[m.id].children_mix, end, children_of.get(m.id, []))
             value = sum(counts.values()) if m.bare_children else counts
-            body = json.dumps({"_id": static[m.id].object_id, "id": m.id, "childrenModelCount": value},
-                              separators=(",", ":"))
-            lines.append(json.dumps({
-                "model_id": m.id,
-                "url": f"{HUB_URL}/api/models/{m.id}?expand={CHILDREN_EXPAND[0]}",
-                "http_status": 200,
-                "fetched_at": t.isoformat(),
-                "body": body,
-            }, sort_keys=True))
+            body = json.dumps(
+                {"_id": static[m.id].object_id, "id": m.id, "childrenModelCount": value}, separators=(",", ":")
+            )
+            lines.append(
+                json.dumps(
+                    {
+                        "model_id": m.id,
+                        "url": f"{HUB_URL}/api/models/{m.id}?expand={CHILDREN_EXPAND[0]}",
+                        "http_status": 200,
+                        "fetched_at": t.isoformat(),
+                        "body": body,
+                    },
+                    sort_keys=True,
+                )
+            )
             t += timedelta(seconds=1)
 
         did = False
         synthetic = {"synthetic": True, "note": SAMPLE_NOTE}
         if need_models:
-            did |= _land(landing, HUB_MODELS_SOURCE, key, files, listing_at, {
-                **synthetic, "orgs": [org for org, _ in plan], "expand": LIST_EXPAND,
-                "families_version": families.version, "requests_sent": len(files),
-                "page_size": SAMPLE_PAGE_SIZE,
-                **({"deliberately_broken": f"partial crawl: the {broken_window[1]} listing stops after page 1 "
-                                          "(demo of quarantine)"} if broken else {})})
+            did |= _land(
+                landing,
+                HUB_MODELS_SOURCE,
+                key,
+                files,
+                listing_at,
+                {
+                    **synthetic,
+                    "orgs": [org for org, _ in plan],
+                    "expand": LIST_EXPAND,
+                    "families_version": families.version,
+                    "requests_sent": len(files),
+                    "page_size": SAMPLE_PAGE_SIZE,
+                    **(
+                        {
+                            "deliberately_broken": f"partial crawl: the {broken_window[1]} listing stops after page 1 "
+                            "(demo of quarantine)"
+                        }
+                        if broken
+                        else {}
+                    ),
+                },
+            )
         if need_children:
             body = ("\n".join(lines) + "\n").encode()  # as fetch.fetch_children writes it
-            did |= _land(landing, CHILDREN_SOURCE, key, [RawFile("children.jsonl", body, len(lines))],
-                         children_at, {**synthetic, "expand": CHILDREN_EXPAND, "requests_sent": len(lines),
-                                       "top_n": 0})
+            did |= _land(
+                landing,
+                CHILDREN_SOURCE,
+                key,
+                [RawFile("children.jsonl", body, len(lines))],
+                children_at,
+                {**synthetic, "expand": CHILDREN_EXPAND, "requests_sent": len(lines), "top_n": 0},
+            )
         if did:
             written += 1
         else:

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from hubsignal.livebench import SOURCE, categories_file, table_file
 from demo.hub import SAMPLE_FIRST_WINDOW, SAMPLE_WINDOWS
 from hubsignal.landing import LandingError, RawFile, is_landed, land_window
+from hubsignal.livebench import SOURCE, categories_file, table_file
 from hubsignal.windows import WINDOW, parse_window_key, window_key
 
 SAMPLE_ORIGIN = "synthetic_sample"
@@ -152,14 +152,20 @@ def _table(release: _Release, index: int, day: date) -> bytes:
 
 
 def _categories(categories: dict[str, list[str]]) -> bytes:
-    body = "{\n" + ",\n".join(
-        f'    "{name}": [\n' + ",\n".join(f'        "{t}"' for t in tasks) + "\n    ]"
-        for name, tasks in categories.items()) + "\n}"
+    body = (
+        "{\n"
+        + ",\n".join(
+            f'    "{name}": [\n' + ",\n".join(f'        "{t}"' for t in tasks) + "\n    ]"
+            for name, tasks in categories.items()
+        )
+        + "\n}"
+    )
     return body.encode()  # the real files' 4-space indented layout
 
 
-def build_livebench_sample(landing: Path, *, first_window: str = SAMPLE_FIRST_WINDOW,
-                           n_windows: int | None = SAMPLE_WINDOWS) -> LiveBenchSampleSummary:
+def build_livebench_sample(
+    landing: Path, *, first_window: str = SAMPLE_FIRST_WINDOW, n_windows: int | None = SAMPLE_WINDOWS
+) -> LiveBenchSampleSummary:
     """Land the SYNTHETIC LiveBench snapshots (one a day) for the windows [first_window, + n_windows)."""
     n_windows = SAMPLE_WINDOWS if n_windows is None else n_windows
     if n_windows < 1:
@@ -188,18 +194,41 @@ def build_livebench_sample(landing: Path, *, first_window: str = SAMPLE_FIRST_WI
         absent: list[dict] = []
         for i, release in published:
             body = _table(release, i, day)
-            files.append(RawFile(table_file(release.day), body, body.count(b"\n") - 1,
-                                 f"{SAMPLE_BASE_URL}/{table_file(release.day)}", 200, t))
+            files.append(
+                RawFile(
+                    table_file(release.day),
+                    body,
+                    body.count(b"\n") - 1,
+                    f"{SAMPLE_BASE_URL}/{table_file(release.day)}",
+                    200,
+                    t,
+                )
+            )
             t += timedelta(seconds=1)
             name = categories_file(release.day)
             if release.categories is None:
-                absent.append({"file": name, "url": f"{SAMPLE_BASE_URL}/{name}", "http_status": 404, "reason": "HTTP 404"})
+                absent.append(
+                    {"file": name, "url": f"{SAMPLE_BASE_URL}/{name}", "http_status": 404, "reason": "HTTP 404"}
+                )
             else:
-                files.append(RawFile(name, _categories(release.categories), len(release.categories),
-                                     f"{SAMPLE_BASE_URL}/{name}", 200, t))
+                files.append(
+                    RawFile(
+                        name,
+                        _categories(release.categories),
+                        len(release.categories),
+                        f"{SAMPLE_BASE_URL}/{name}",
+                        200,
+                        t,
+                    )
+                )
             t += timedelta(seconds=1)
-        extra = {"synthetic": True, "note": SAMPLE_NOTE, "releases": [r.day.isoformat() for _, r in published],
-                 "absent": absent, "requests_sent": 2 * len(published)}
+        extra = {
+            "synthetic": True,
+            "note": SAMPLE_NOTE,
+            "releases": [r.day.isoformat() for _, r in published],
+            "absent": absent,
+            "requests_sent": 2 * len(published),
+        }
         try:
             land_window(landing, SOURCE, key, files, origin=SAMPLE_ORIGIN, fetched_at=fetched_at, extra=extra)
             summary.windows_written += 1

@@ -25,14 +25,14 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from demo.hub import HUB_MODELS_SOURCE, SAMPLE_FIRST_WINDOW
 from hubsignal import landing as lz
-from hubsignal.scores.cards import CARD_EXPAND, CARD_FILE, HUB_URL
-from hubsignal.scores.cards import SOURCE as CARD_SOURCE
-from hubsignal.scores.files import LandedScoreFile, land_score_file
 from hubsignal.families import Families
 from hubsignal.hub.fetch import models_for_children
 from hubsignal.hub.parse import parse_hub_models
-from demo.hub import HUB_MODELS_SOURCE, SAMPLE_FIRST_WINDOW
+from hubsignal.scores.cards import CARD_EXPAND, CARD_FILE, HUB_URL
+from hubsignal.scores.cards import SOURCE as CARD_SOURCE
+from hubsignal.scores.files import LandedScoreFile, land_score_file
 from hubsignal.windows import parse_window_key
 
 SAMPLE_ORIGIN = "synthetic_sample"
@@ -92,8 +92,7 @@ def build_legacy_sample(landing: Path) -> LandedScoreFile:
     if not path.is_file() or path.read_bytes() != body:
         path.write_bytes(body)
     observed = parse_window_key(SAMPLE_FIRST_WINDOW).replace(hour=5)  # inside the first sample window
-    return land_score_file(landing, path, "generic_csv", observed, origin=SAMPLE_ORIGIN, note=SAMPLE_NOTE,
-                           now=observed)
+    return land_score_file(landing, path, "generic_csv", observed, origin=SAMPLE_ORIGIN, note=SAMPLE_NOTE, now=observed)
 
 
 _OLL_BOT = {"name": "Open LLM Leaderboard", "url": "https://example.invalid/synthetic/open-llm-leaderboard"}
@@ -103,26 +102,52 @@ def _mmlu(value, shots, source) -> dict:
     dataset = {"name": f"MMLU ({shots}-Shot)" if shots is not None else "MMLU", "type": "cais/mmlu", "config": "all"}
     if shots is not None:
         dataset["args"] = {"num_few_shot": shots}
-    return {"task": {"type": "text-generation"}, "dataset": dataset,
-            "metrics": [{"type": "acc", "value": value, "name": "accuracy"}], "source": source}
+    return {
+        "task": {"type": "text-generation"},
+        "dataset": dataset,
+        "metrics": [{"type": "acc", "value": value, "name": "accuracy"}],
+        "source": source,
+    }
 
 
 # What some SYNTHETIC cards carry (every number invented); the other tracked models' cards have no eval rows.
 CARDS = {
-    "google/gemma-3-27b-it": {"model-index": [{"name": "gemma-3-27b-it", "results": [
-        _mmlu(78.6, 5, {"name": "Google", "url": "https://example.invalid/synthetic/gemma-3"})]}]},
-    "moonshotai/Kimi-K2-Instruct": {"model-index": [{"name": "Kimi-K2-Instruct", "results": [
-        _mmlu(89.5, 5, "Moonshot AI technical report")]}]},  # `source` as a plain string: the crash hazard
+    "google/gemma-3-27b-it": {
+        "model-index": [
+            {
+                "name": "gemma-3-27b-it",
+                "results": [_mmlu(78.6, 5, {"name": "Google", "url": "https://example.invalid/synthetic/gemma-3"})],
+            }
+        ]
+    },
+    "moonshotai/Kimi-K2-Instruct": {
+        "model-index": [{"name": "Kimi-K2-Instruct", "results": [_mmlu(89.5, 5, "Moonshot AI technical report")]}]
+    },  # `source` as a plain string: the crash hazard
     "openai/gpt-oss-120b": {"model-index": [{"name": "gpt-oss-120b", "results": [_mmlu(85.3, 5, _OLL_BOT)]}]},
     "microsoft/phi-4": {"model-index": [{"name": "phi-4", "results": [_mmlu(84.7, 5, _OLL_BOT)]}]},
-    "zai-org/GLM-4.6": {"evalResults": [
-        {"filename": ".eval_results/mmlu.yaml", "verified": False, "pullRequest": 3,
-         "data": {"dataset": {"id": "cais/mmlu", "task_id": "all"}, "value": 0.889, "date": "2026-09-30",
-                  "source": {"name": "Z.ai", "url": "https://example.invalid/synthetic/glm-4.6"}}}]},
-    "HuggingFaceTB/SmolLM3-3B": {"evalResults": [
-        {"filename": ".eval_results/mmlu.yaml", "error": "Invalid YAML: mapping values are not allowed here"}]},
-    "Qwen/Qwen3-8B": {"model-index": [{"name": "Qwen3-8B", "results": [
-        _mmlu(76.9, 5, {"name": "Qwen"}), _mmlu(74.1, 5, _OLL_BOT)]}]},
+    "zai-org/GLM-4.6": {
+        "evalResults": [
+            {
+                "filename": ".eval_results/mmlu.yaml",
+                "verified": False,
+                "pullRequest": 3,
+                "data": {
+                    "dataset": {"id": "cais/mmlu", "task_id": "all"},
+                    "value": 0.889,
+                    "date": "2026-09-30",
+                    "source": {"name": "Z.ai", "url": "https://example.invalid/synthetic/glm-4.6"},
+                },
+            }
+        ]
+    },
+    "HuggingFaceTB/SmolLM3-3B": {
+        "evalResults": [
+            {"filename": ".eval_results/mmlu.yaml", "error": "Invalid YAML: mapping values are not allowed here"}
+        ]
+    },
+    "Qwen/Qwen3-8B": {
+        "model-index": [{"name": "Qwen3-8B", "results": [_mmlu(76.9, 5, {"name": "Qwen"}), _mmlu(74.1, 5, _OLL_BOT)]}]
+    },
 }
 
 
@@ -140,13 +165,27 @@ def build_card_scores_sample(landing: Path, families: Families, window_keys: lis
         for model_id in models_for_children(models, families, top_n):
             t += timedelta(seconds=1)
             body = {"_id": "0" * 24, "id": model_id, **CARDS.get(model_id, {})}
-            lines.append(json.dumps({
-                "model_id": model_id, "http_status": 200, "fetched_at": t.isoformat(),
-                "url": f"{HUB_URL}/api/models/{model_id}?" + "&".join(f"expand={e}" for e in CARD_EXPAND),
-                "body": json.dumps(body, separators=(",", ":"))}, sort_keys=True))
+            lines.append(
+                json.dumps(
+                    {
+                        "model_id": model_id,
+                        "http_status": 200,
+                        "fetched_at": t.isoformat(),
+                        "url": f"{HUB_URL}/api/models/{model_id}?" + "&".join(f"expand={e}" for e in CARD_EXPAND),
+                        "body": json.dumps(body, separators=(",", ":")),
+                    },
+                    sort_keys=True,
+                )
+            )
         raw = [lz.RawFile(CARD_FILE, ("\n".join(lines) + "\n").encode(), len(lines))]
-        extra = {"synthetic": True, "note": SAMPLE_NOTE, "expand": CARD_EXPAND, "top_n": top_n,
-                 "families_version": families.version, "requests_sent": len(lines)}
+        extra = {
+            "synthetic": True,
+            "note": SAMPLE_NOTE,
+            "expand": CARD_EXPAND,
+            "top_n": top_n,
+            "families_version": families.version,
+            "requests_sent": len(lines),
+        }
         try:
             lz.land_window(landing, CARD_SOURCE, key, raw, origin=SAMPLE_ORIGIN, fetched_at=t, extra=extra)
         except (lz.LandingError, OSError):

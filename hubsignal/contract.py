@@ -89,7 +89,7 @@ def _contract(doc: Path) -> dict[str, TableContract]:
         return {}
     end = text.find("\n## ", start + 1)
     out = {}
-    for line in text[start:end if end > 0 else None].splitlines():
+    for line in text[start : end if end > 0 else None].splitlines():
         if not line.startswith("| `"):
             continue
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
@@ -117,25 +117,36 @@ class TableProfile:
     preview: str | None = None  # Markdown table of the preview rows
 
 
-def profile(con: duckdb.DuckDBPyConnection, table: str, start: datetime | None = None, end: datetime | None = None,
-            preview: bool = False) -> TableProfile:
+def profile(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    preview: bool = False,
+) -> TableProfile:
     """Columns, row counts and (preview=True) a Markdown preview of the newest window in [start, end) (or of
     the first rows when the table has no window_start)."""
     described = contract().get(table)
     docs = described.columns if described else {}
-    cols = [(name, str(typ), docs.get(name) or COMMON.get(name, "")) for name, typ, *_ in con.execute(f"DESCRIBE {table}").fetchall()]
+    cols = [
+        (name, str(typ), docs.get(name) or COMMON.get(name, ""))
+        for name, typ, *_ in con.execute(f"DESCRIBE {table}").fetchall()
+    ]
     names = [c[0] for c in cols]
-    out = TableProfile(table, described.grain if described else None, cols,
-                       con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    out = TableProfile(
+        table, described.grain if described else None, cols, con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    )
     windowed = "window_start" in names and start is not None and end is not None
     bounds = [start.replace(tzinfo=None), end.replace(tzinfo=None)] if windowed else []
     if windowed:
         out.rows_in_range = con.execute(
-            f"SELECT count(*) FROM {table} WHERE window_start >= ? AND window_start < ?", bounds).fetchone()[0]
+            f"SELECT count(*) FROM {table} WHERE window_start >= ? AND window_start < ?", bounds
+        ).fetchone()[0]
     if preview:
         if windowed:
-            newest = con.execute(f"SELECT max(window_start) FROM {table} WHERE window_start >= ? AND window_start < ?",
-                                 bounds).fetchone()[0]
+            newest = con.execute(
+                f"SELECT max(window_start) FROM {table} WHERE window_start >= ? AND window_start < ?", bounds
+            ).fetchone()[0]
             rel = con.execute(f"SELECT * FROM {table} WHERE window_start = ? LIMIT {PREVIEW_ROWS}", [newest])
             out.preview_window = newest.strftime("%Y-%m-%d-%H:%M") if newest else None
         else:

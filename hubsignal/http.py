@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2  # huggingface_hub 2.4 is built on it
@@ -89,8 +89,9 @@ def safe_url(url: str) -> str:
 class PolicyEngine:
     """Policy state shared by the calls of one client: pacing window, rate-limit pause, counter."""
 
-    def __init__(self, policy: HttpPolicy, clock: Callable[[], float], sleep: Callable[[float], None],
-                 rng: random.Random):
+    def __init__(
+        self, policy: HttpPolicy, clock: Callable[[], float], sleep: Callable[[float], None], rng: random.Random
+    ):
         self.policy, self._clock, self._sleep, self._rng = policy, clock, sleep, rng
         self._sent: deque[float] = deque()
         self._not_before = 0.0  # set when the server said r=0: nothing goes out before the reset
@@ -141,14 +142,17 @@ class PolicyEngine:
         finally:
             _CURRENT.reset(reset)
 
-    def send(self, inner: httpx2.BaseTransport, request: httpx2.Request,
-             recording: list[RecordedResponse] | None) -> httpx2.Response:
+    def send(
+        self, inner: httpx2.BaseTransport, request: httpx2.Request, recording: list[RecordedResponse] | None
+    ) -> httpx2.Response:
         p = self.policy
         # huggingface_hub passes timeout=None per request, which beats any client default: set it here
         # (a caller's own smaller timeout still wins).
         given = request.extensions.get("timeout") or {}
-        request.extensions["timeout"] = {k: p.timeout_s if given.get(k) is None else min(given[k], p.timeout_s)
-                                         for k in ("connect", "read", "write", "pool")}
+        request.extensions["timeout"] = {
+            k: p.timeout_s if given.get(k) is None else min(given[k], p.timeout_s)
+            for k in ("connect", "read", "write", "pool")
+        }
         url = safe_url(str(request.url))
         for attempt in range(1, p.max_attempts + 1):
             self._pace()
@@ -165,17 +169,30 @@ class PolicyEngine:
                     self._not_before = max(self._not_before, self._clock() + self._server_wait(rate[1]))
                 if response.status_code not in RETRY_STATUSES:
                     if recording is not None and not response.has_redirect_location:
-                        recording.append(RecordedResponse(
-                            url=url, status=response.status_code, body=response.content,
-                            fetched_at=datetime.now(timezone.utc),
-                            rate_limit=response.headers.get("RateLimit"), attempts=attempt))
+                        recording.append(
+                            RecordedResponse(
+                                url=url,
+                                status=response.status_code,
+                                body=response.content,
+                                fetched_at=datetime.now(UTC),
+                                rate_limit=response.headers.get("RateLimit"),
+                                attempts=attempt,
+                            )
+                        )
                     return response
                 reason, wait = f"HTTP {response.status_code}", self._retry_wait(response, attempt)
                 response.close()
             if attempt == p.max_attempts:
                 raise HttpRequestError(request.method, url, reason, attempt)
-            log.warning("request %s %s failed (%s); retry %d/%d in %.2fs",
-                        request.method, url, reason, attempt, p.max_attempts - 1, wait)
+            log.warning(
+                "request %s %s failed (%s); retry %d/%d in %.2fs",
+                request.method,
+                url,
+                reason,
+                attempt,
+                p.max_attempts - 1,
+                wait,
+            )
             self._sleep(wait)
         raise AssertionError("unreachable")
 
@@ -216,8 +233,10 @@ class PolicyTransport(httpx2.BaseTransport):
 def policy_client(**kwargs) -> httpx2.Client:
     """An httpx2 client whose every request goes through PolicyTransport (timeouts are the policy's)."""
     # A custom transport turns off httpx2's env proxies (HTTPS_PROXY, NO_PROXY): mount them back.
-    mounts = {pattern: PolicyTransport(httpx2.HTTPTransport(proxy=proxy) if proxy else None)
-              for pattern, proxy in get_environment_proxies().items()}
+    mounts = {
+        pattern: PolicyTransport(httpx2.HTTPTransport(proxy=proxy) if proxy else None)
+        for pattern, proxy in get_environment_proxies().items()
+    }
     return httpx2.Client(transport=PolicyTransport(), mounts=mounts, follow_redirects=True, timeout=None, **kwargs)
 
 
@@ -233,8 +252,14 @@ class HttpFetcher:
     as the Hub: per-attempt timeout, retries on 408/429/5xx and network errors honouring
     Retry-After / RateLimit, pacing. Sends no token and no Hub headers."""
 
-    def __init__(self, policy: HttpPolicy | None = None, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+    def __init__(
+        self,
+        policy: HttpPolicy | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ):
         self.policy = policy or HttpPolicy()
         self._engine = PolicyEngine(self.policy, clock, sleep, rng or random.Random())
         self._client = policy_client(headers={"User-Agent": f"hubsignal/{version()}"})

@@ -171,7 +171,9 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temp_folders(landing: Path, *, max_age_s: float = STALE_TEMP_AGE_S, now: float | None = None) -> list[Path]:
+def remove_stale_temp_folders(
+    landing: Path, *, max_age_s: float = STALE_TEMP_AGE_S, now: float | None = None
+) -> list[Path]:
     """Remove `.tmp-*` window folders under landing/<source>/ left by a killed writer: those whose writer pid
     is gone, and (names without a pid) those older than max_age_s. A live writer's folder is kept.
     Assumes the landing zone's writers run on this host (pids are per host). Returns the removed folders."""

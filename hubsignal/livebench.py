@@ -101,6 +101,7 @@ def _text(name: str, body: bytes) -> str:
 
 # ------------------------------------------------------------------------------------------------ table
 
+
 @dataclass
 class Table:
     name: str
@@ -124,12 +125,16 @@ def parse_table(name: str, body: bytes) -> Table:
 
     model_cols = [i for i, h in enumerate(header) if h.lower() == "model"]
     if len(model_cols) != 1:
-        raise LiveBenchFileError(f"{name} line {header_line}: expected exactly one `model` column, found {len(model_cols)}")
+        raise LiveBenchFileError(
+            f"{name} line {header_line}: expected exactly one `model` column, found {len(model_cols)}"
+        )
     model_col = model_cols[0]
     seen: dict[str, int] = {}
     for i, h in enumerate(header):
         if h and h in seen:
-            raise LiveBenchFileError(f"{name} line {header_line}: column {h!r} appears twice (columns {seen[h] + 1} and {i + 1})")
+            raise LiveBenchFileError(
+                f"{name} line {header_line}: column {h!r} appears twice (columns {seen[h] + 1} and {i + 1})"
+            )
         seen[h] = i
 
     notes: list[str] = []
@@ -149,17 +154,23 @@ def parse_table(name: str, body: bytes) -> Table:
             continue
         kept_records.append((line, fields))
     if short:
-        notes.append(f"{name}: {len(short)} row(s) shorter than the header, missing trailing cells read as empty: "
-                     f"{_listed(short)}")
+        notes.append(
+            f"{name}: {len(short)} row(s) shorter than the header, missing trailing cells read as empty: "
+            f"{_listed(short)}"
+        )
     if long:
-        notes.append(f"{name}: {len(long)} row(s) skipped, longer than the header's {width} fields with values "
-                     f"beyond it (cells cannot be matched to tasks): {_listed(long)}")
+        notes.append(
+            f"{name}: {len(long)} row(s) skipped, longer than the header's {width} fields with values "
+            f"beyond it (cells cannot be matched to tasks): {_listed(long)}"
+        )
 
     nameless = [i for i, h in enumerate(header) if not h and i != model_col]
     for i in nameless:
         holding = next((line for line, fields in kept_records if fields[i].strip()), None)
         if holding is not None:
-            raise LiveBenchFileError(f"{name} line {holding}: column {i + 1} has no name in the header but holds a value")
+            raise LiveBenchFileError(
+                f"{name} line {holding}: column {i + 1} has no name in the header but holds a value"
+            )
     task_cols = [i for i, h in enumerate(header) if h and i != model_col]
 
     rows: list[tuple[str, list[str]]] = []
@@ -177,14 +188,17 @@ def parse_table(name: str, body: bytes) -> Table:
         first_line[model] = line
         rows.append((model, [fields[i] for i in task_cols]))
     if duplicates:
-        notes.append(f"{name}: {len(duplicates)} duplicated model row(s) dropped, the first row of each model "
-                     f"kept: {_listed(duplicates)}")
+        notes.append(
+            f"{name}: {len(duplicates)} duplicated model row(s) dropped, the first row of each model "
+            f"kept: {_listed(duplicates)}"
+        )
     if unnamed:
         notes.append(f"{name}: {len(unnamed)} row(s) without a model id skipped: {_listed(unnamed)}")
     return Table(name, [header[i] for i in task_cols], rows, notes)
 
 
 # ------------------------------------------------------------------------------------------- categories
+
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     out: dict = {}
@@ -205,7 +219,9 @@ def parse_categories(name: str, body: bytes) -> dict[str, str]:
     except LiveBenchFileError as exc:
         raise LiveBenchFileError(f"{name}: {exc}") from None
     if not isinstance(doc, dict) or not doc:
-        raise LiveBenchFileError(f"{name}: expected a non-empty object {{category: [task, ...]}}, got {type(doc).__name__}")
+        raise LiveBenchFileError(
+            f"{name}: expected a non-empty object {{category: [task, ...]}}, got {type(doc).__name__}"
+        )
     mapping: dict[str, str] = {}
     for key, tasks in doc.items():
         category = key.strip()
@@ -220,20 +236,28 @@ def parse_categories(name: str, body: bytes) -> dict[str, str]:
             if mapping.get(task, category) != category:
                 raise LiveBenchFileError(
                     f"{name} key {key!r}: task {task!r} is also listed under {mapping[task]!r} "
-                    "(a task belongs to exactly one category)")
+                    "(a task belongs to exactly one category)"
+                )
             mapping[task] = category
     return mapping
 
 
-def choose_categories(release: date, tasks: list[str], valid: dict[date, tuple[str, dict[str, str]]],
-                      broken: dict[date, str]) -> tuple[str, dict[str, str], list[str]]:
+def choose_categories(
+    release: date, tasks: list[str], valid: dict[date, tuple[str, dict[str, str]]], broken: dict[date, str]
+) -> tuple[str, dict[str, str], list[str]]:
     """(file name, task -> category, notes) for a release; LiveBenchFileError when the release is unusable."""
     own = categories_file(release)
     if release in valid:
         name, mapping = valid[release]
         loose = [t for t in tasks if t not in mapping]
-        notes = [f"{table_file(release)}: task(s) in no category of {name}, loaded with category NULL and left "
-                 f"out of the averages: {_listed(loose)}"] if loose else []
+        notes = (
+            [
+                f"{table_file(release)}: task(s) in no category of {name}, loaded with category NULL and left "
+                f"out of the averages: {_listed(loose)}"
+            ]
+            if loose
+            else []
+        )
         return name, mapping, notes
     if release in broken:
         raise LiveBenchFileError(f"release {release}: its categories file is malformed: {broken[release]}")
@@ -241,19 +265,29 @@ def choose_categories(release: date, tasks: list[str], valid: dict[date, tuple[s
     for d in earlier:
         name, mapping = valid[d]
         if all(t in mapping for t in tasks):
-            return name, mapping, [f"{table_file(release)}: {own} absent; classified with {name}, the most recent "
-                                   f"earlier categories file covering all {len(tasks)} task columns"]
+            return (
+                name,
+                mapping,
+                [
+                    f"{table_file(release)}: {own} absent; classified with {name}, the most recent "
+                    f"earlier categories file covering all {len(tasks)} task columns"
+                ],
+            )
     if not earlier:
-        raise LiveBenchFileError(f"release {release}: {own} absent and no earlier categories file in this snapshot; "
-                                 f"uncovered tasks: {_listed(tasks)}")
+        raise LiveBenchFileError(
+            f"release {release}: {own} absent and no earlier categories file in this snapshot; "
+            f"uncovered tasks: {_listed(tasks)}"
+        )
     nearest, mapping = valid[earlier[0]]
     uncovered = [t for t in tasks if t not in mapping]
     raise LiveBenchFileError(
         f"release {release}: {own} absent and no earlier categories file covers every task column of "
-        f"{table_file(release)} ({len(earlier)} tried); uncovered by {nearest} (the most recent): {_listed(uncovered)}")
+        f"{table_file(release)} ({len(earlier)} tried); uncovered by {nearest} (the most recent): {_listed(uncovered)}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- snapshot
+
 
 @dataclass
 class ParsedSnapshot:
@@ -280,8 +314,9 @@ def parse_snapshot(files: dict[str, bytes]) -> ParsedSnapshot:
         else:
             notes.append(f"{name}: ignored (not a table_<YYYY_MM_DD>.csv or categories_<YYYY_MM_DD>.json file)")
 
-    cols: dict[str, list] = {k: [] for k in ("release_date", "model", "task", "score", "raw_value",
-                                              "categories_file", "category")}
+    cols: dict[str, list] = {
+        k: [] for k in ("release_date", "model", "task", "score", "raw_value", "categories_file", "category")
+    }
     loaded: list[date] = []
     rejected: dict[date, str] = {}
     for release in sorted(tables):
@@ -318,8 +353,10 @@ def parse_livebench(window: LandedWindow, start: datetime) -> tuple[pl.DataFrame
     """A landed window -> (rows of raw.livebench_scores, notes). ValueError (-> quarantine) when no release loads."""
     files = {entry["file"].removesuffix(".gz"): body for entry, body in window.files}
     parsed = parse_snapshot(files)
-    absent = [f"{a['file']} absent ({a.get('reason') or 'HTTP ' + str(a.get('http_status'))})"
-              for a in window.manifest.get("absent", [])]
+    absent = [
+        f"{a['file']} absent ({a.get('reason') or 'HTTP ' + str(a.get('http_status'))})"
+        for a in window.manifest.get("absent", [])
+    ]
     if not parsed.loaded:
         problems = list(parsed.rejected.values()) or ["no LiveBench table in this snapshot"]
         raise LiveBenchFileError("; ".join(problems + absent))
@@ -333,6 +370,7 @@ def parse_livebench(window: LandedWindow, start: datetime) -> tuple[pl.DataFrame
 
 
 # ------------------------------------------------------------------------------------------------- fetch
+
 
 def _looks_like_html(body: bytes) -> bool:
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].lower()
@@ -349,8 +387,9 @@ def _n_records(name: str, body: bytes) -> int:
         return 0
 
 
-def fetch_livebench(fetcher: HttpFetcher, base_url: str, releases: Sequence[str],
-                    log: Callable[[str], None] = print) -> tuple[list[RawFile], dict]:
+def fetch_livebench(
+    fetcher: HttpFetcher, base_url: str, releases: Sequence[str], log: Callable[[str], None] = print
+) -> tuple[list[RawFile], dict]:
     """GET every configured release's table and categories file, as received, for the landing zone.
 
     404 (or an HTML page where a file was expected: a site's catch-all page) records the file as absent in
@@ -372,6 +411,7 @@ def fetch_livebench(fetcher: HttpFetcher, base_url: str, releases: Sequence[str]
             files.append(RawFile(name, resp.body, _n_records(name, resp.body), resp.url, resp.status, resp.fetched_at))
     if not any(f.name.startswith("table_") for f in files):
         raise LiveBenchFetchError(
-            f"none of the {len(releases)} configured LiveBench releases has a table at {base}: refusing an empty snapshot")
+            f"none of the {len(releases)} configured LiveBench releases has a table at {base}: refusing an empty snapshot"
+        )
     log(f"livebench: {sum(f.name.startswith('table_') for f in files)} table(s), {len(absent)} file(s) absent")
     return files, {"releases": list(releases), "absent": absent, "requests_sent": fetcher.requests_sent}

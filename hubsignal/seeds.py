@@ -17,8 +17,10 @@ from hubsignal.warehouse import transaction
 SEEDS_DIR = SQL_DIR / "seeds"
 # name -> (required columns, key columns that must be unique)
 SEED_SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "model_identity_overrides": (("source", "source_name", "model_key", "variant", "hf_repo_id", "family", "note"),
-                                 ("source", "source_name")),
+    "model_identity_overrides": (
+        ("source", "source_name", "model_key", "variant", "hf_repo_id", "family", "note"),
+        ("source", "source_name"),
+    ),
     "family_name_patterns": (("pattern", "family", "priority", "note"), ("pattern",)),
 }
 
@@ -51,8 +53,10 @@ def load_seed(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         if key:
             cols = ", ".join(f"lower(trim({c}))" for c in key)
             dupes = con.execute(
-                f"SELECT {cols}, count(*) FROM {table} GROUP BY ALL HAVING count(*) > 1 ORDER BY 1 LIMIT 5").fetchall()
+                f"SELECT {cols}, count(*) FROM {table} GROUP BY ALL HAVING count(*) > 1 ORDER BY 1 LIMIT 5"
+            ).fetchall()
             if dupes:
-                raise SeedError(f"{path}: key {list(key)} repeated: " + "; ".join(
-                    f"{list(d[:-1])} x{d[-1]}" for d in dupes))
+                raise SeedError(
+                    f"{path}: key {list(key)} repeated: " + "; ".join(f"{list(d[:-1])} x{d[-1]}" for d in dupes)
+                )
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

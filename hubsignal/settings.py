@@ -75,7 +75,7 @@ class Settings:
         return self.home / "published" / "warehouse.duckdb"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         home = Path(os.environ.get("HUBSIGNAL_HOME") or PROJECT_ROOT / "data").resolve()
         return cls(
             home=home,

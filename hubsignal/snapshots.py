@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 
 from hubsignal import landing as lz
-from hubsignal.values import naive_utc
 from hubsignal.quality.load_rules import LOAD_RULES_PREFIX
 from hubsignal.quality.quarantine import overrides, record_fields
+from hubsignal.values import naive_utc
 from hubsignal.warehouse import LogRow, open_warehouse, replace_windows
 from hubsignal.windows import latest_closed_window, window_key
 
@@ -33,8 +33,10 @@ class Source:
     # (skipped entries, partial rejections) that are logged and kept in meta.snapshot_log.message; record
     # errors (lz.RecordError: one record unreadable, the others load) go to meta.record_errors and are
     # summed up in a note.
-    parse: Callable[[lz.LandedWindow, datetime],
-                    pl.DataFrame | tuple[pl.DataFrame, list[str]] | tuple[pl.DataFrame, list[str], list[lz.RecordError]]]
+    parse: Callable[
+        [lz.LandedWindow, datetime],
+        pl.DataFrame | tuple[pl.DataFrame, list[str]] | tuple[pl.DataFrame, list[str], list[lz.RecordError]],
+    ]
     window_column: str = "window_start"  # the table's column holding the window start
     # Several sources loading into one table: the column holding the source name, so a window load replaces
     # only this source's rows of the window (raw.legacy_scores.landing_source). None: the table is the source's.
@@ -148,10 +150,21 @@ def snapshot(
                 except (lz.LandingError, ValueError, KeyError) as exc:
                     report.quarantined[key] = str(exc)
                     warn(f"{source.name} {key}: quarantined: {exc}")
-                    log_rows.append(LogRow(source.name, start, key, "quarantined", landing_path=path,
-                                           load_fingerprint=fingerprint, message=str(exc)))
+                    log_rows.append(
+                        LogRow(
+                            source.name,
+                            start,
+                            key,
+                            "quarantined",
+                            landing_path=path,
+                            load_fingerprint=fingerprint,
+                            message=str(exc),
+                        )
+                    )
                     continue
-                frame, notes, errors = (parsed + ([],) * (3 - len(parsed))) if isinstance(parsed, tuple) else (parsed, [], [])
+                frame, notes, errors = (
+                    (parsed + ([],) * (3 - len(parsed))) if isinstance(parsed, tuple) else (parsed, [], [])
+                )
                 if errors:
                     notes = [*notes, record_errors_note(errors)]
                 if source.fields is not None:  # the bodies parsed, so they are readable
@@ -163,10 +176,21 @@ def snapshot(
                     message = LOAD_RULES_PREFIX + "; ".join(problems)
                     report.quarantined[key] = message
                     warn(f"{source.name} {key}: quarantined: {message}")
-                    log_rows.append(LogRow(source.name, start, key, "quarantined", origin=window.origin,
-                                           n_records=frame.height, n_files=len(window.files),
-                                           fetched_at=window.fetched_at, landing_path=path,
-                                           load_fingerprint=fingerprint, message=message))
+                    log_rows.append(
+                        LogRow(
+                            source.name,
+                            start,
+                            key,
+                            "quarantined",
+                            origin=window.origin,
+                            n_records=frame.height,
+                            n_files=len(window.files),
+                            fetched_at=window.fetched_at,
+                            landing_path=path,
+                            load_fingerprint=fingerprint,
+                            message=message,
+                        )
+                    )
                     continue
                 for note in notes:
                     warn(f"{source.name} {key}: {note}")
@@ -174,9 +198,19 @@ def snapshot(
                     report.notes[key] = notes
                 status = "imported" if window.origin == "imported" else "observed"
                 log_rows.append(
-                    LogRow(source.name, start, key, status, origin=window.origin, n_records=frame.height,
-                           n_files=len(window.files), fetched_at=window.fetched_at, landing_path=path,
-                           load_fingerprint=fingerprint, message="; ".join(notes) or None)
+                    LogRow(
+                        source.name,
+                        start,
+                        key,
+                        status,
+                        origin=window.origin,
+                        n_records=frame.height,
+                        n_files=len(window.files),
+                        fetched_at=window.fetched_at,
+                        landing_path=path,
+                        load_fingerprint=fingerprint,
+                        message="; ".join(notes) or None,
+                    )
                 )
                 frames.append(frame)
                 error_rows += [(source.name, start, key, e.record, e.reason, e.location) for e in errors]
@@ -186,10 +220,19 @@ def snapshot(
                 report.rows += frame.height
             if touched:
                 rows = pl.concat(frames).to_arrow() if frames else None
-                replace_windows(con, source.table, touched, rows, log_rows, window_column=source.window_column,
-                                scope=(source.scope_column, source.name) if source.scope_column else None,
-                                also=lambda c: (record_fields(c, source.name, touched, field_rows),
-                                                record_errors(c, source.name, touched, error_rows)))
+                replace_windows(
+                    con,
+                    source.table,
+                    touched,
+                    rows,
+                    log_rows,
+                    window_column=source.window_column,
+                    scope=(source.scope_column, source.name) if source.scope_column else None,
+                    also=lambda c: (
+                        record_fields(c, source.name, touched, field_rows),
+                        record_errors(c, source.name, touched, error_rows),
+                    ),
+                )
     return report
 
 
@@ -204,14 +247,18 @@ def record_errors(con, source: str, window_starts: list[datetime], rows: list[tu
     """Replace the meta.record_errors rows of these windows (call inside the load's transaction): a window
     reloaded, quarantined or found missing keeps only the errors of its current load."""
     starts = [naive_utc(w) for w in window_starts]
-    con.execute("DELETE FROM meta.record_errors WHERE source = ? AND window_start IN (SELECT unnest(?))", [source, starts])
+    con.execute(
+        "DELETE FROM meta.record_errors WHERE source = ? AND window_start IN (SELECT unnest(?))", [source, starts]
+    )
     if rows:
-        con.executemany("INSERT INTO meta.record_errors VALUES (?, ?, ?, ?, ?, ?)",
-                        [(s, naive_utc(w), k, r, why, at) for s, w, k, r, why, at in rows])
+        con.executemany(
+            "INSERT INTO meta.record_errors VALUES (?, ?, ?, ?, ?, ?)",
+            [(s, naive_utc(w), k, r, why, at) for s, w, k, r, why, at in rows],
+        )
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def live_window(settings) -> datetime | None:

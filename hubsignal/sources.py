@@ -70,8 +70,10 @@ LIVEBENCH = Source(
     parse=parse_livebench,
     window_column="fetched_window",
     # Tier 1: one cell per (release, model, task); every configured release's table landed or recorded absent.
-    validate=LoadRules(unique=("release_date", "model", "task"),
-                       expect=(Expect("release table", _configured_tables, _accounted_tables),)),
+    validate=LoadRules(
+        unique=("release_date", "model", "task"),
+        expect=(Expect("release table", _configured_tables, _accounted_tables),),
+    ),
 )
 
 MODEL_CARDS = Source(
@@ -93,5 +95,10 @@ CARD_SCORES = Source(
 
 def score_file_source(name: str) -> Source:
     """The source of one landed score file, `score_files/<adapter>-<sha12>`."""
-    return Source(name=name, table=score_files.TABLE, parser_version=score_files.PARSER_VERSION,
-                  parse=score_files.parse_score_window, scope_column="landing_source")
+    return Source(
+        name=name,
+        table=score_files.TABLE,
+        parser_version=score_files.PARSER_VERSION,
+        parse=score_files.parse_score_window,
+        scope_column="landing_source",
+    )

@@ -52,8 +52,9 @@ def read_select(path: Path, sql: str, what: str, error: type[ValueError]) -> tup
         raise error(f"{path}: {what} must be exactly one SELECT statement")
     tree = statements[0]
     ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    return tuple(sorted({(t.db, t.name) for t in tree.find_all(exp.Table)
-                         if t.db in WAREHOUSE_LAYERS and t.name not in ctes}))
+    return tuple(
+        sorted({(t.db, t.name) for t in tree.find_all(exp.Table) if t.db in WAREHOUSE_LAYERS and t.name not in ctes})
+    )
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ class SqlModel:
 
     @property
     def sql_file(self) -> str:
-        return str(self.path.relative_to(SQL_DIR.parent)) if self.path.is_relative_to(SQL_DIR.parent) else str(self.path)
+        return (
+            str(self.path.relative_to(SQL_DIR.parent)) if self.path.is_relative_to(SQL_DIR.parent) else str(self.path)
+        )
 
     def bound_sql(self, start: datetime, end: datetime) -> str:
         return bind_window(self.sql, start, end)

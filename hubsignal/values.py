@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _TRUE = {"true", "t", "yes", "y", "1"}
@@ -13,7 +13,7 @@ _FALSE = {"false", "f", "no", "n", "0"}
 
 def as_utc(ts: datetime) -> datetime:
     """Aware UTC datetime; a naive one is taken as UTC (the warehouse stores naive UTC)."""
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
 def naive_utc(ts: datetime | None) -> datetime | None:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -18,7 +18,6 @@ import pyarrow as pa
 
 from hubsignal.settings import SQL_DIR, Settings
 from hubsignal.values import naive_utc
-
 
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>.*?\(PID \d+\))")
@@ -116,10 +115,9 @@ class LogRow:
     message: str | None = None
 
 
-
 def write_log(con: duckdb.DuckDBPyConnection, rows: Iterable[LogRow]) -> None:
     """Upsert snapshot_log rows (call inside the load's transaction)."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     for r in rows:
         con.execute(
             "DELETE FROM meta.snapshot_log WHERE source = ? AND window_start = ?",
@@ -128,8 +126,18 @@ def write_log(con: duckdb.DuckDBPyConnection, rows: Iterable[LogRow]) -> None:
         con.execute(
             "INSERT INTO meta.snapshot_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                r.source, naive_utc(r.window_start), r.window_key, r.status, r.origin, r.n_records,
-                r.n_files, naive_utc(r.fetched_at), now, r.landing_path, r.load_fingerprint, r.message,
+                r.source,
+                naive_utc(r.window_start),
+                r.window_key,
+                r.status,
+                r.origin,
+                r.n_records,
+                r.n_files,
+                naive_utc(r.fetched_at),
+                now,
+                r.landing_path,
+                r.load_fingerprint,
+                r.message,
             ],
         )
 
@@ -154,8 +162,10 @@ def replace_windows(
         if scope is None:
             con.execute(f"DELETE FROM {table} WHERE {window_column} IN (SELECT unnest(?))", [starts])
         else:  # (column, value): the table is shared by several sources; replace only this one's rows
-            con.execute(f"DELETE FROM {table} WHERE {window_column} IN (SELECT unnest(?)) AND {scope[0]} = ?",
-                        [starts, scope[1]])
+            con.execute(
+                f"DELETE FROM {table} WHERE {window_column} IN (SELECT unnest(?)) AND {scope[0]} = ?",
+                [starts, scope[1]],
+            )
         if rows is not None and rows.num_rows:
             con.register(name, rows)
             try:

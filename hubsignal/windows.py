@@ -3,7 +3,7 @@ partitions (assets/partitions.py) and the schedule are built from these constant
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hubsignal.values import as_utc
 
@@ -11,7 +11,7 @@ WINDOW_START_HOURS = (3, 9, 15, 21)  # UTC
 WINDOW = timedelta(hours=24 // len(WINDOW_START_HOURS))
 WINDOW_CRON = f"0 {','.join(str(h) for h in WINDOW_START_HOURS)} * * *"
 WINDOW_KEY_FORMAT = "%Y-%m-%d-%H:%M"
-_ANCHOR = datetime(2000, 1, 1, WINDOW_START_HOURS[0], 0, tzinfo=timezone.utc)  # any window start
+_ANCHOR = datetime(2000, 1, 1, WINDOW_START_HOURS[0], 0, tzinfo=UTC)  # any window start
 
 
 def window_key(start: datetime) -> str:
@@ -20,7 +20,7 @@ def window_key(start: datetime) -> str:
 
 def parse_window_key(key: str) -> datetime:
     try:
-        start = datetime.strptime(key, WINDOW_KEY_FORMAT).replace(tzinfo=timezone.utc)
+        start = datetime.strptime(key, WINDOW_KEY_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise ValueError(f"window key {key!r} is not of the form YYYY-MM-DD-HH:MM") from None
     if window_floor(start) != start:
@@ -48,4 +48,4 @@ def window_starts(start: datetime, end: datetime) -> list[datetime]:
 
 def latest_closed_window(now: datetime | None = None) -> datetime:
     """Start of the most recent window that has ended at `now` (the one a schedule tick materializes)."""
-    return window_floor(now or datetime.now(timezone.utc)) - WINDOW
+    return window_floor(now or datetime.now(UTC)) - WINDOW

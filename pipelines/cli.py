@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,8 +42,9 @@ def _instance():
     return DagsterInstance.get() if prepare_dagster_home() else DagsterInstance.ephemeral()
 
 
-def run_windows(first_key: str, last_key: str | None = None, instance=None, quiet: bool = False,
-                console: RunConsole | None = None):
+def run_windows(
+    first_key: str, last_key: str | None = None, instance=None, quiet: bool = False, console: RunConsole | None = None
+):
     """Run the whole graph for one window, or for a range of windows in ONE run (single-run backfill).
     `console`: progress line and log file instead of Dagster's console logger (the commands use it)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -118,27 +120,37 @@ def cmd_demo(args) -> int:
     from demo.livebench import build_livebench_sample
 
     livebench = build_livebench_sample(settings.landing, first_window=first, n_windows=len(summary.window_keys))
-    print(f"SYNTHETIC SAMPLE DATA: LiveBench releases {', '.join(livebench.releases)}, "
-          f"one snapshot a day ({len(livebench.window_keys)} windows)")
+    print(
+        f"SYNTHETIC SAMPLE DATA: LiveBench releases {', '.join(livebench.releases)}, "
+        f"one snapshot a day ({len(livebench.window_keys)} windows)"
+    )
     from demo.cards import build_sample_cards
 
-    cards = build_sample_cards(settings.landing, load_families(settings.families_file), summary.window_keys,
-                               top_n=settings.cards_top_n)
-    print(f"SYNTHETIC SAMPLE DATA: model cards of the top {settings.cards_top_n} models per family "
-          f"({cards.windows_written} windows written, {cards.bodies_written} card bodies)")
+    cards = build_sample_cards(
+        settings.landing, load_families(settings.families_file), summary.window_keys, top_n=settings.cards_top_n
+    )
+    print(
+        f"SYNTHETIC SAMPLE DATA: model cards of the top {settings.cards_top_n} models per family "
+        f"({cards.windows_written} windows written, {cards.bodies_written} card bodies)"
+    )
     from demo.scores import build_card_scores_sample, build_legacy_sample
 
     legacy = build_legacy_sample(settings.landing)
-    card_scores = build_card_scores_sample(settings.landing, load_families(settings.families_file),
-                                           summary.window_keys, top_n=settings.cards_top_n)
-    print(f"SYNTHETIC SAMPLE DATA: legacy MMLU claims, a generic score file of {legacy.n_rows} rows landed in "
-          f"{legacy.source}/{legacy.window_key}, and model-index/evalResults of the cards ({card_scores} windows written)")
+    card_scores = build_card_scores_sample(
+        settings.landing, load_families(settings.families_file), summary.window_keys, top_n=settings.cards_top_n
+    )
+    print(
+        f"SYNTHETIC SAMPLE DATA: legacy MMLU claims, a generic score file of {legacy.n_rows} rows landed in "
+        f"{legacy.source}/{legacy.window_key}, and model-index/evalResults of the cards ({card_scores} windows written)"
+    )
     # One run for the whole range. The sample's deliberately broken window is quarantined by a blocking check;
     # the range's good windows go on to the marts in the same run, without it.
 
     def print_results(result) -> None:
-        print(f"\nOne Dagster run ({result.run_id[:8]}) backfilled {len(summary.window_keys)} windows into "
-              f"{settings.warehouse}")
+        print(
+            f"\nOne Dagster run ({result.run_id[:8]}) backfilled {len(summary.window_keys)} windows into "
+            f"{settings.warehouse}"
+        )
         for title, report in DEMO_REPORTS:
             print(f"\n{title}")
             _print_report(settings, report)
@@ -155,10 +167,17 @@ DEMO_REPORTS = [
     ("Headline KPIs, latest window (SYNTHETIC SAMPLE DATA):", "headline_kpis_latest"),
     ("LiveBench global averages, newest release (SYNTHETIC SAMPLE DATA):", "livebench_latest"),
     ("Contamination disclosure on model cards, latest window (SYNTHETIC SAMPLE CARDS):", "disclosure_rate_latest"),
-    ("Why: verdicts that disclose a method, with the rule that fired and its evidence (first 10):",
-     "disclosure_evidence_latest"),
-    (("Contamination gap per family, newest LiveBench release: legacy MMLU - LiveBench global, points "
-      "(SYNTHETIC SAMPLE DATA):"), "family_gap_latest"),
+    (
+        "Why: verdicts that disclose a method, with the rule that fired and its evidence (first 10):",
+        "disclosure_evidence_latest",
+    ),
+    (
+        (
+            "Contamination gap per family, newest LiveBench release: legacy MMLU - LiveBench global, points "
+            "(SYNTHETIC SAMPLE DATA):"
+        ),
+        "family_gap_latest",
+    ),
     ("Snapshot status:", "snapshot_status"),
 ]
 
@@ -252,26 +271,32 @@ def _print_unloaded(settings: Settings) -> None:
 
 def cmd_import(args) -> int:
     """Wiring only: the importers live in hubsignal/imports/ (the inbox sensor uses the same code)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from hubsignal.families import load_families
     from hubsignal.imports import import_paths
     from hubsignal.imports.common import ImportRejected, parse_observed_at
-    from hubsignal.windows import parse_window_key
     from hubsignal.settings import partitions_start
+    from hubsignal.windows import parse_window_key
     from pipelines.recovery import clean_landing
 
     settings = Settings.from_env()
     clean_landing(settings.landing)  # pipelines/recovery.py: temp folders a killed import left behind
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         observed_at = parse_observed_at(args.observed_at, "--observed-at", now) if args.observed_at else None
     except ImportRejected as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = import_paths(args.paths, landing=settings.landing, families=load_families(settings.families_file),
-                          observed_at=observed_at, replace=args.replace, now=now,
-                          partitions_start=parse_window_key(partitions_start()))
+    report = import_paths(
+        args.paths,
+        landing=settings.landing,
+        families=load_families(settings.families_file),
+        observed_at=observed_at,
+        replace=args.replace,
+        now=now,
+        partitions_start=parse_window_key(partitions_start()),
+    )
     for line in report.lines():
         print(line, file=sys.stdout if line.startswith(("ok", "   ")) else sys.stderr)
     status = 0 if report.ok else 1
@@ -296,12 +321,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     # -v on every command that runs the job (VERBOSE=1 in the environment does the same)
     run_options = argparse.ArgumentParser(add_help=False)
-    run_options.add_argument("-v", "--verbose", action="store_true",
-                             help="show Dagster's event log live on the console (it always goes to the log file)")
-    p = sub.add_parser("demo", parents=[run_options], help="build the synthetic sample archive and backfill it offline in one run")
+    run_options.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show Dagster's event log live on the console (it always goes to the log file)",
+    )
+    p = sub.add_parser(
+        "demo", parents=[run_options], help="build the synthetic sample archive and backfill it offline in one run"
+    )
     p.add_argument("--windows", type=int, default=None, help="number of sample windows (default: all 112)")
     p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("run", parents=[run_options], help="snapshot the most recent closed window from the live sources")
+    p = sub.add_parser(
+        "run", parents=[run_options], help="snapshot the most recent closed window from the live sources"
+    )
     p.add_argument("--window", help="window key YYYY-MM-DD-HH:MM (default: the window that just closed)")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("backfill", parents=[run_options], help="run the whole graph over a window range in one run")
@@ -311,18 +344,30 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("status", help="windows per source: observed / imported / missing / quarantined")
     p.add_argument("--windows", action="store_true", help="also list every window with its status")
     p.set_defaults(func=cmd_status)
-    p = sub.add_parser("release", help="accept a quarantined window although checks reject it (recorded with the reason)")
+    p = sub.add_parser(
+        "release", help="accept a quarantined window although checks reject it (recorded with the reason)"
+    )
     p.add_argument("window", help="window key YYYY-MM-DD-HH:MM")
     p.add_argument("--source", required=True, help="meta.snapshot_log source, e.g. hub_models")
     p.add_argument("--reason", required=True, help="why the data is accepted (kept in meta.quarantine_overrides)")
     p.set_defaults(func=cmd_release)
-    p = sub.add_parser("import", parents=[run_options], help="import archived snapshots (dumps, landing zones, LiveBench folders), then "
-                       "load the windows they landed in (one run)")
+    p = sub.add_parser(
+        "import",
+        parents=[run_options],
+        help="import archived snapshots (dumps, landing zones, LiveBench folders), then "
+        "load the windows they landed in (one run)",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="file or folder to import")
-    p.add_argument("--observed-at", metavar="TIMESTAMP",
-                   help="observation time (ISO 8601 with a zone) for inputs that carry none of their own")
-    p.add_argument("--replace", action="store_true",
-                   help="replace a different landed window (the old data is kept under landing/<source>/.replaced/)")
+    p.add_argument(
+        "--observed-at",
+        metavar="TIMESTAMP",
+        help="observation time (ISO 8601 with a zone) for inputs that carry none of their own",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a different landed window (the old data is kept under landing/<source>/.replaced/)",
+    )
     p.add_argument("--no-run", action="store_true", help="only land; print the backfill command that loads them")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("report", help="print the insights page's path ($HUBSIGNAL_HOME/report/index.html)")

@@ -75,11 +75,17 @@ class _Progress(logging.Handler):
             self.current = name
             if self.tty:
                 self._draw(f"running {name}")
-        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
-                                  DagsterEventType.STEP_SKIPPED):
+        elif event.event_type in (
+            DagsterEventType.STEP_SUCCESS,
+            DagsterEventType.STEP_FAILURE,
+            DagsterEventType.STEP_SKIPPED,
+        ):
             self.done += 1
-            verb = {DagsterEventType.STEP_SUCCESS: "done", DagsterEventType.STEP_FAILURE: "FAILED",
-                    DagsterEventType.STEP_SKIPPED: "skipped"}[event.event_type]
+            verb = {
+                DagsterEventType.STEP_SUCCESS: "done",
+                DagsterEventType.STEP_FAILURE: "FAILED",
+                DagsterEventType.STEP_SKIPPED: "skipped",
+            }[event.event_type]
             self._draw(f"{verb} {name}", final=not self.tty)
 
     def line(self, what: str) -> str:
@@ -116,14 +122,22 @@ class _Progress(logging.Handler):
 class RunConsole:
     """One in-process run as the command line shows it. Use as a context manager around the run:
 
-        with RunConsole("backfill", settings, first, last) as console:
-            job, options = console.instrument(job)
-            result = job.execute_in_process(**options)
-            status = console.finish(result)
+    with RunConsole("backfill", settings, first, last) as console:
+        job, options = console.instrument(job)
+        result = job.execute_in_process(**options)
+        status = console.finish(result)
     """
 
-    def __init__(self, command: str, settings: Settings, first_key: str, last_key: str, *,
-                 verbose: bool | None = None, out: TextIO | None = None):
+    def __init__(
+        self,
+        command: str,
+        settings: Settings,
+        first_key: str,
+        last_key: str,
+        *,
+        verbose: bool | None = None,
+        out: TextIO | None = None,
+    ):
         self.command = command
         self.settings = settings
         self.first_key, self.last_key = first_key, last_key
@@ -177,8 +191,12 @@ class RunConsole:
             loggers["console"] = dg.colored_console_logger
             run_config["loggers"]["console"] = {"config": {"log_level": "DEBUG"}}
         n_windows = _count_windows(self.first_key, self.last_key)
-        print(f"{n_windows} window{'s' if n_windows != 1 else ''}, one Dagster run ({self.run_id[:8]}) of "
-              f"{progress.total} steps; full log: {self.log_path}", file=self.out, flush=True)
+        print(
+            f"{n_windows} window{'s' if n_windows != 1 else ''}, one Dagster run ({self.run_id[:8]}) of "
+            f"{progress.total} steps; full log: {self.log_path}",
+            file=self.out,
+            flush=True,
+        )
         return job.with_logger_defs({**job.loggers, **loggers}), {"run_config": run_config, "run_id": self.run_id}
 
     def finish(self, result) -> int:
@@ -194,8 +212,11 @@ class RunConsole:
         if result.success:
             print(f"Run {self.run_id[:8]} succeeded in {took}.", file=self.out, flush=True)
         else:
-            print(f"Run {self.run_id[:8]} FAILED after {took} ({steps_done} of {steps_total} steps ran).",
-                  file=self.out, flush=True)
+            print(
+                f"Run {self.run_id[:8]} FAILED after {took} ({steps_done} of {steps_total} steps ran).",
+                file=self.out,
+                flush=True,
+            )
         for line in failures:
             print(line, file=sys.stderr, flush=True)
         return 0 if result.success else 1
@@ -236,11 +257,13 @@ def summary_lines(result, settings: Settings, log_path: Path) -> list[str]:
     counts = window_counts(result)
     if counts:
         lines += ["Windows per source in this run:", format_table(["source", *WINDOW_COLUMNS], counts)]
-    lines += [quality_summary(result, settings.warehouse).line(),
-              f"Warehouse:      {settings.warehouse}",
-              f"Published copy: {settings.published_warehouse}",
-              f"GX Data Docs:   {settings.home / 'quality' / 'gx'}/<suite>/index.html",
-              f"Log file:       {log_path}"]
+    lines += [
+        quality_summary(result, settings.warehouse).line(),
+        f"Warehouse:      {settings.warehouse}",
+        f"Published copy: {settings.published_warehouse}",
+        f"GX Data Docs:   {settings.home / 'quality' / 'gx'}/<suite>/index.html",
+        f"Log file:       {log_path}",
+    ]
     return lines
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.scores import raw_legacy_scores
-from assets.livebench import raw_livebench_scores
 from assets.cards import raw_model_cards
 from assets.checks import build_checks
 from assets.families import staging_families
 from assets.hub import raw_hub_children_counts, raw_hub_models
 from assets.insights import build_insights_asset
+from assets.livebench import raw_livebench_scores
 from assets.publish import build_publish_asset
+from assets.scores import raw_legacy_scores
 from assets.seeds import build_seed_assets
 from assets.sql_models import build_model_assets
 from pipelines.jobs import snapshot_job, snapshot_schedule
@@ -22,8 +22,16 @@ from pipelines.sensors import inbox_sensor
 def build_definitions() -> dg.Definitions:
     models = build_model_assets()
     seeds = build_seed_assets()  # sql/seeds/*.csv -> staging.<name>
-    warehouse_assets = [raw_hub_models, raw_hub_children_counts, raw_livebench_scores, raw_model_cards, staging_families,
-                        raw_legacy_scores, *seeds, *models]
+    warehouse_assets = [
+        raw_hub_models,
+        raw_hub_children_counts,
+        raw_livebench_scores,
+        raw_model_cards,
+        staging_families,
+        raw_legacy_scores,
+        *seeds,
+        *models,
+    ]
     publish = build_publish_asset([key for a in warehouse_assets for key in a.keys])
     # The insights page follows the marts and the published copy: the last step of every run.
     marts = [key for a in models for key in a.keys if key.path[0] == "marts"]

@@ -81,8 +81,13 @@ def recover_crashed_runs(instance) -> list[CleanedRun]:
     """Mark failed every unfinished run of this host whose process is gone, and free its pool slots."""
     import dagster as dg
 
-    unfinished = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING,
-                  dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    unfinished = [
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    ]
     host = socket.gethostname()
     cleaned = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=unfinished, tags={HOST_TAG: host})):
@@ -91,8 +96,10 @@ def recover_crashed_runs(instance) -> list[CleanedRun]:
         pid = int(run.tags[PID_TAG])
         was = run.status.value
         instance.report_run_failed(
-            run, f"The process that executed this run (pid {pid} on {host}) is gone (killed?); marked failed by "
-                 f"the next hubsignal run before it started.")
+            run,
+            f"The process that executed this run (pid {pid} on {host}) is gone (killed?); marked failed by "
+            f"the next hubsignal run before it started.",
+        )
         slots = _claimed_slots(instance, run.run_id)
         if instance.event_log_storage.supports_global_concurrency_limits:
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
@@ -116,6 +123,8 @@ def clean_landing(landing: Path) -> int:
 
     removed = remove_stale_temp_folders(landing)
     if removed:
-        print(f"removed {len(removed)} stale temporary landing folder{'s' if len(removed) != 1 else ''}: "
-              + ", ".join(str(p.relative_to(landing)) for p in removed))
+        print(
+            f"removed {len(removed)} stale temporary landing folder{'s' if len(removed) != 1 else ''}: "
+            + ", ".join(str(p.relative_to(landing)) for p in removed)
+        )
     return len(removed)

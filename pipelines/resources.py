@@ -34,5 +34,11 @@ class HubsignalResource(dg.ConfigurableResource):
     def livebench_fetcher(self) -> HttpFetcher:
         """Plain GETs to LIVEBENCH_BASE_URL under the same HTTP policy settings as the Hub (no token)."""
         s = self.settings()
-        return HttpFetcher(HttpPolicy(endpoint=s.livebench_base_url, timeout_s=s.hub_timeout_s,
-                                     max_attempts=s.hub_max_attempts, quota_per_5min=s.hub_quota_per_5min))
+        return HttpFetcher(
+            HttpPolicy(
+                endpoint=s.livebench_base_url,
+                timeout_s=s.hub_timeout_s,
+                max_attempts=s.hub_max_attempts,
+                quota_per_5min=s.hub_quota_per_5min,
+            )
+        )

@@ -6,10 +6,10 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from hubsignal.families import load_families
 from hubsignal.imports.inbox import process_inbox
+from hubsignal.settings import partitions_start
 from hubsignal.windows import parse_window_key
 from pipelines.jobs import snapshot_job
 from pipelines.resources import HubsignalResource
-from hubsignal.settings import partitions_start
 
 INBOX_SETTLE_S = 10.0  # an entry is taken once unchanged for this long (a file being copied is not half-read)
 
@@ -42,4 +42,3 @@ def inbox_sensor(context: dg.SensorEvaluationContext, hubsignal: HubsignalResour
     # A range in ONE run: every asset has BackfillPolicy.single_run() and reads its partition time window.
     tags |= {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
     return dg.RunRequest(run_key=result.run_key, tags=tags)
-

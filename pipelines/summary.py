@@ -52,7 +52,8 @@ def summarize(result, warehouse: Path | None) -> QualitySummary:
         try:
             out.quarantined = con.execute(
                 "SELECT source, window_key, coalesce(message, '') FROM meta.snapshot_log "
-                "WHERE status = 'quarantined' ORDER BY source, window_start").fetchall()
+                "WHERE status = 'quarantined' ORDER BY source, window_start"
+            ).fetchall()
         finally:
             con.close()
     return out

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from hubsignal.families import load_families
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from hubsignal.warehouse import LogRow, open_warehouse, transaction, write_log
 from hubsignal.windows import window_key
-from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
 W0 = datetime(2026, 10, 1, 3, 0)  # naive UTC, a window start
 STEP = timedelta(hours=6)
@@ -39,10 +39,17 @@ def w(k: int) -> datetime:
 def hub_row(k: int, model_id: str, **overrides) -> dict:
     base, gain = MODELS[model_id]
     row = {
-        "window_start": w(k), "snapshot_ts": w(k + 1) + timedelta(minutes=3), "org": model_id.split("/")[0],
-        "model_id": model_id, "author": model_id.split("/")[0], "downloads_30d": 10 * gain,
-        "downloads_all_time": base + k * gain, "likes": 10, "created_at": datetime(2025, 1, 1),
-        "gated": "false", "origin": "synthetic_sample",
+        "window_start": w(k),
+        "snapshot_ts": w(k + 1) + timedelta(minutes=3),
+        "org": model_id.split("/")[0],
+        "model_id": model_id,
+        "author": model_id.split("/")[0],
+        "downloads_30d": 10 * gain,
+        "downloads_all_time": base + k * gain,
+        "likes": 10,
+        "created_at": datetime(2025, 1, 1),
+        "gated": "false",
+        "origin": "synthetic_sample",
     }
     row.update(overrides)
     return row
@@ -63,8 +70,15 @@ def insert(con, table: str, rows: list[dict]) -> None:
 
 
 def log_windows(con, source: str, windows, status: str = "observed", origin: str = "synthetic_sample") -> None:
-    write_log(con, [LogRow(source, w(k), window_key(w(k)), status, origin=origin, n_records=1,
-                           load_fingerprint=f"fp-{source}-{k}") for k in windows])
+    write_log(
+        con,
+        [
+            LogRow(
+                source, w(k), window_key(w(k)), status, origin=origin, n_records=1, load_fingerprint=f"fp-{source}-{k}"
+            )
+            for k in windows
+        ],
+    )
 
 
 def build(home: Path, n_windows: int = 10, rows: list[dict] | None = None) -> Path:

@@ -44,11 +44,13 @@ def test_dependencies_point_down_only(package):
 
 
 def test_the_core_library_loads_without_dagster():
-    code = ("import pkgutil, importlib, sys, hubsignal, demo\n"
-            "for pkg in (hubsignal, demo):\n"
-            "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
-            "        importlib.import_module(m.name)\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'dagster'))")
+    code = (
+        "import pkgutil, importlib, sys, hubsignal, demo\n"
+        "for pkg in (hubsignal, demo):\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        importlib.import_module(m.name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'dagster'))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
@@ -88,4 +90,6 @@ def test_asset_graph_matches_the_snapshot():
     current = json.dumps(asset_graph(), indent=1, sort_keys=True) + "\n"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(current)
-    assert current == SNAPSHOT.read_text(), "the asset graph changed: UPDATE_SNAPSHOTS=1 make test, then review the diff"
+    assert current == SNAPSHOT.read_text(), (
+        "the asset graph changed: UPDATE_SNAPSHOTS=1 make test, then review the diff"
+    )

@@ -7,26 +7,26 @@ import gzip
 import hashlib
 import json
 import random
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from demo.cards import _DISCLOSE, _MENTION, _SILENT, SAMPLE_NOTE, build_sample_cards, render_card
+from demo.hub import build_sample_archive
 from hubsignal import landing as lz
 from hubsignal.cards.classify import DISCLOSES, MENTIONS, SILENT, classify
 from hubsignal.cards.fetch import SOURCE, fetch_cards, previous_cards
 from hubsignal.cards.parse import parse_model_cards
-from demo.cards import _DISCLOSE, _MENTION, _SILENT, SAMPLE_NOTE, build_sample_cards, render_card
 from hubsignal.families import load_families
 from hubsignal.http import HttpPolicy
 from hubsignal.hub.client import HubClient
-from demo.hub import build_sample_archive
+from hubsignal.settings import Settings
 from hubsignal.snapshots import snapshot
 from hubsignal.windows import WINDOW, latest_closed_window, parse_window_key, window_key
 from pipelines.cli import JOB_NAME
 from pipelines.definitions import defs
-from hubsignal.settings import Settings
 from tests.conftest import PROJECT, query
 from tests.fakes.fake_hub import FakeHub
 from tests.hub_fixtures import MODELS
@@ -44,9 +44,17 @@ CARDS = {
     "google/gemma-3-4b-it": (FIXTURES / "soil_contamination.md").read_text(),  # silent (another sense)
 }
 UPDATED_CARD = (FIXTURES / "embedding_similarity.md").read_text()
-CARD_ASSETS = [dg.AssetKey(k) for k in (["raw", "hub_models"], ["raw", "model_cards"], ["staging", "families"],
-                                         ["staging", "hub_models"], ["marts", "disclosure_rate"],
-                                         ["marts", "disclosure_evidence"])]
+CARD_ASSETS = [
+    dg.AssetKey(k)
+    for k in (
+        ["raw", "hub_models"],
+        ["raw", "model_cards"],
+        ["staging", "families"],
+        ["staging", "hub_models"],
+        ["marts", "disclosure_rate"],
+        ["marts", "disclosure_evidence"],
+    )
+]
 
 
 @pytest.fixture
@@ -73,7 +81,9 @@ def _run(key: str, monkeypatch, *, live: str | None = None, last: str | None = N
     else:
         options["partition_key"] = key
     result = job.execute_in_process(**options)
-    assert result.success, "\n".join(e.event_specific_data.error.message for e in result.all_events if e.is_step_failure)
+    assert result.success, "\n".join(
+        e.event_specific_data.error.message for e in result.all_events if e.is_step_failure
+    )
     return result
 
 
@@ -98,10 +108,17 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
 
     # ---- window 1: every tracked card is fetched live
     _run(key1, monkeypatch, live=key1)
-    tracked = ["Qwen/Qwen3-8B", "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen3-8B-Base", "Qwen/Qwen3-8B-GGUF",
-               "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.2-1B", "google/gemma-3-4b-it"]
+    tracked = [
+        "Qwen/Qwen3-8B",
+        "Qwen/Qwen2.5-7B-Instruct",
+        "Qwen/Qwen3-8B-Base",
+        "Qwen/Qwen3-8B-GGUF",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "meta-llama/Llama-3.2-1B",
+        "google/gemma-3-4b-it",
+    ]
     infos = [r for r in hub.requests if r.path.startswith("/api/models/")]
-    assert sorted(r.path[len("/api/models/"):] for r in infos) == sorted(tracked)
+    assert sorted(r.path[len("/api/models/") :] for r in infos) == sorted(tracked)
     assert all(r.query.get("expand") == ["sha"] for r in infos)
     assert not any("QwQ" in r.path for r in hub.requests)  # 5th Qwen model by downloads: beyond the top 4
     ok = ["Qwen/Qwen3-8B", "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen3-8B-Base", "google/gemma-3-4b-it"]
@@ -116,8 +133,11 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
     for m in ok:  # bodies land exactly as served
         assert gzip.decompress((folder / f"{m.replace('/', '__')}.README.md.gz").read_bytes()) == CARDS[m].encode()
 
-    rows = query(home, "SELECT model_id, card_status, http_status, error_code, verdict, rule, sha, card_bytes, "
-                       "reused_from_window FROM raw.model_cards ORDER BY model_id")
+    rows = query(
+        home,
+        "SELECT model_id, card_status, http_status, error_code, verdict, rule, sha, card_bytes, "
+        "reused_from_window FROM raw.model_cards ORDER BY model_id",
+    )
     assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
         ("Qwen/Qwen2.5-7B-Instruct", "ok", 200, None, MENTIONS, "M1-mention"),
         ("Qwen/Qwen3-8B", "ok", 200, None, DISCLOSES, "D2-ngram-overlap"),
@@ -136,9 +156,12 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
     #   Llama tracked 2: gated 2 -> rate NULL (no readable card); of tracked 0 / 2
     #   Gemma tracked 1: ok 1, silent -> 0 / 1
     #   overall tracked 7: ok 4, missing 1, gated 2, disclosing 2 -> 2 / 4; of tracked 2 / 7
-    mart = query(home, "SELECT scope, family, models_tracked, models_with_card, models_card_missing, models_card_gated, "
-                       "models_disclosing, models_mentioning_only, models_silent, disclosure_rate, "
-                       "disclosure_rate_of_tracked FROM marts.disclosure_rate ORDER BY scope, family")
+    mart = query(
+        home,
+        "SELECT scope, family, models_tracked, models_with_card, models_card_missing, models_card_gated, "
+        "models_disclosing, models_mentioning_only, models_silent, disclosure_rate, "
+        "disclosure_rate_of_tracked FROM marts.disclosure_rate ORDER BY scope, family",
+    )
     assert mart == [
         ("family", "Gemma", 1, 1, 0, 0, 0, 0, 1, 0.0, 0.0),
         ("family", "Llama", 2, 0, 0, 2, 0, 0, 0, None, 0.0),
@@ -149,7 +172,8 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
     assert "shares a 13-gram with any benchmark test set" in evidence["Qwen/Qwen3-8B"][0]
     assert evidence["Qwen/Qwen3-8B-Base"][0].startswith("Granular-8B-Instruct › Results › Benchmark: MMLU-Pro")
     assert query(home, "SELECT family, card_status FROM marts.disclosure_evidence WHERE model_id LIKE '%GGUF'") == [
-        ("Qwen", "missing")]
+        ("Qwen", "missing")
+    ]
 
     # ---- window 2: one repo got a new commit (new sha, new card); the others did not
     hub.models["Qwen/Qwen2.5-7B-Instruct"]["sha"] = hashlib.sha1(b"a new commit").hexdigest()
@@ -159,11 +183,20 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
     _run(key2, monkeypatch, live=key2)
     assert len([r for r in hub.requests[sent:] if r.path.startswith("/api/models/")]) == 7  # the sha of each
     new = f"/Qwen/Qwen2.5-7B-Instruct/resolve/{_sha(hub, 'Qwen/Qwen2.5-7B-Instruct')}/README.md"
-    assert sorted(_card_requests(hub, sent)) == sorted([
-        ("HEAD", new), ("GET", new),  # the changed repo
-        ("HEAD", f"/meta-llama/Llama-3.1-8B-Instruct/resolve/{_sha(hub, 'meta-llama/Llama-3.1-8B-Instruct')}/README.md"),
-        ("HEAD", f"/meta-llama/Llama-3.2-1B/resolve/{_sha(hub, 'meta-llama/Llama-3.2-1B')}/README.md"),  # gated: retried
-    ])  # unchanged ok cards and the missing one: no request at all
+    assert sorted(_card_requests(hub, sent)) == sorted(
+        [
+            ("HEAD", new),
+            ("GET", new),  # the changed repo
+            (
+                "HEAD",
+                f"/meta-llama/Llama-3.1-8B-Instruct/resolve/{_sha(hub, 'meta-llama/Llama-3.1-8B-Instruct')}/README.md",
+            ),
+            (
+                "HEAD",
+                f"/meta-llama/Llama-3.2-1B/resolve/{_sha(hub, 'meta-llama/Llama-3.2-1B')}/README.md",
+            ),  # gated: retried
+        ]
+    )  # unchanged ok cards and the missing one: no request at all
 
     manifest2 = json.loads((lz.window_dir(home / "landing", SOURCE, key2) / "manifest.json").read_text())
     assert manifest2["previous_window"] == key1 and manifest2["cards_fetched"] == 1
@@ -173,18 +206,27 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
         "google/gemma-3-4b-it": f"{key1}/google__gemma-3-4b-it.README.md.gz",
         "Qwen/Qwen3-8B-GGUF": f"{key1}/(missing)",
     }
-    w2 = {r[0]: r[1:] for r in query(
-        home, "SELECT model_id, card_status, verdict, rule, reused_from_window, card_sha256 FROM raw.model_cards "
-              "WHERE window_start = ?", [k2.replace(tzinfo=None)])}
+    w2 = {
+        r[0]: r[1:]
+        for r in query(
+            home,
+            "SELECT model_id, card_status, verdict, rule, reused_from_window, card_sha256 FROM raw.model_cards "
+            "WHERE window_start = ?",
+            [k2.replace(tzinfo=None)],
+        )
+    }
     assert w2["Qwen/Qwen2.5-7B-Instruct"][:4] == ("ok", DISCLOSES, "D3-embedding-similarity", None)
     assert w2["Qwen/Qwen3-8B"][:4] == ("ok", DISCLOSES, "D2-ngram-overlap", k1.replace(tzinfo=None))
     assert w2["Qwen/Qwen3-8B"][4] == hashlib.sha256(CARDS["Qwen/Qwen3-8B"].encode()).hexdigest()
     assert w2["Qwen/Qwen3-8B-GGUF"][:2] == ("missing", None) and w2["Qwen/Qwen3-8B-GGUF"][3] == k1.replace(tzinfo=None)
     # By hand: Qwen now 3 disclosing of 3 readable; overall 3 of 4 readable, 3 of 7 tracked.
-    assert query(home, "SELECT family, models_disclosing, models_with_card, disclosure_rate, disclosure_rate_of_tracked "
-                       "FROM marts.disclosure_rate WHERE window_start = ? AND family IN ('Qwen') OR "
-                       "(window_start = ? AND scope = 'overall') ORDER BY scope", [k2.replace(tzinfo=None)] * 2) == [
-        ("Qwen", 3, 3, 1.0, 0.75), (None, 3, 4, 0.75, pytest.approx(3 / 7))]
+    assert query(
+        home,
+        "SELECT family, models_disclosing, models_with_card, disclosure_rate, disclosure_rate_of_tracked "
+        "FROM marts.disclosure_rate WHERE window_start = ? AND family IN ('Qwen') OR "
+        "(window_start = ? AND scope = 'overall') ORDER BY scope",
+        [k2.replace(tzinfo=None)] * 2,
+    ) == [("Qwen", 3, 3, 1.0, 0.75), (None, 3, 4, 0.75, pytest.approx(3 / 7))]
 
     # ---- replaying both windows in one run: no request, identical rows (the reference is read back)
     before = query(home, "SELECT * FROM raw.model_cards ORDER BY window_start, model_id")
@@ -198,20 +240,32 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
 
 # ------------------------------------------------------------------------------------------ failure paths
 
+
 def _snapshot(home, key: str, fetch, log=None):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from hubsignal.sources import MODEL_CARDS
 
     start = parse_window_key(key)
-    return snapshot(MODEL_CARDS, [start], landing=home / "landing", warehouse=home / "warehouse.duckdb",
-                    live_window=start, fetch=fetch, log=log or (lambda _: None), now=lambda: datetime.now(timezone.utc))
+    return snapshot(
+        MODEL_CARDS,
+        [start],
+        landing=home / "landing",
+        warehouse=home / "warehouse.duckdb",
+        live_window=start,
+        fetch=fetch,
+        log=log or (lambda _: None),
+        now=lambda: datetime.now(UTC),
+    )
 
 
 def test_a_card_that_keeps_failing_lands_nothing(home):
     with FakeHub(models=MODELS, cards=dict(CARDS)) as fake:
-        client = HubClient(HttpPolicy(endpoint=fake.url, timeout_s=2, max_attempts=2, backoff_base_s=0),
-                           sleep=lambda _: None, rng=random.Random(0))
+        client = HubClient(
+            HttpPolicy(endpoint=fake.url, timeout_s=2, max_attempts=2, backoff_base_s=0),
+            sleep=lambda _: None,
+            rng=random.Random(0),
+        )
         fake.add_fault("503", path_prefix="/Qwen/Qwen3-8B-Base/resolve", times=10)
         key = "2026-10-01-03:00"
         report = _snapshot(home, key, lambda start: fetch_cards(client, ["Qwen/Qwen3-8B", "Qwen/Qwen3-8B-Base"], {}))
@@ -238,28 +292,63 @@ def test_a_reused_card_whose_landed_body_changed_quarantines_the_window(home):
 
 
 def test_unreadable_records_are_record_errors_and_the_others_load(home):
-    good = {"model_id": "Qwen/Y", "card_status": "missing", "http_status": 404, "error_code": "EntryNotFound",
-            "url": None, "file": None, "reused_from": None, "checked_at": "2026-10-01T09:01:00+00:00",
-            "fetched_at": "2026-10-01T09:01:00+00:00", "sha": "0" * 40}
-    lines = [json.dumps({"model_id": "Qwen/X", "card_status": "says_nothing"}), "{damaged",
-             json.dumps({**good, "model_id": "Qwen/Z", "card_status": "error", "sha": None,
-                         "error": "model_info has no commit sha (None)"}), json.dumps(good)]
-    lz.land_window(home / "landing", SOURCE, "2026-10-01-03:00", [lz.RawFile(
-        "cards.jsonl", "\n".join(lines).encode() + b"\n", 4)], origin="live", fetched_at=parse_window_key("2026-10-01-03:00"))
+    good = {
+        "model_id": "Qwen/Y",
+        "card_status": "missing",
+        "http_status": 404,
+        "error_code": "EntryNotFound",
+        "url": None,
+        "file": None,
+        "reused_from": None,
+        "checked_at": "2026-10-01T09:01:00+00:00",
+        "fetched_at": "2026-10-01T09:01:00+00:00",
+        "sha": "0" * 40,
+    }
+    lines = [
+        json.dumps({"model_id": "Qwen/X", "card_status": "says_nothing"}),
+        "{damaged",
+        json.dumps(
+            {
+                **good,
+                "model_id": "Qwen/Z",
+                "card_status": "error",
+                "sha": None,
+                "error": "model_info has no commit sha (None)",
+            }
+        ),
+        json.dumps(good),
+    ]
+    lz.land_window(
+        home / "landing",
+        SOURCE,
+        "2026-10-01-03:00",
+        [lz.RawFile("cards.jsonl", "\n".join(lines).encode() + b"\n", 4)],
+        origin="live",
+        fetched_at=parse_window_key("2026-10-01-03:00"),
+    )
     window = lz.read_window(home / "landing", SOURCE, "2026-10-01-03:00")
     frame, notes, errors = parse_model_cards(window, parse_window_key("2026-10-01-03:00"))
     assert frame["model_id"].to_list() == ["Qwen/Y"] and notes == []
     assert [(e.record, e.reason) for e in errors] == [
         ("Qwen/X", "card_status 'says_nothing' is not one of ('ok', 'missing', 'gated')"),
-        ("line 2", "malformed card record (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
-        ("Qwen/Z", "model_info has no commit sha (None)")]
+        (
+            "line 2",
+            "malformed card record (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+        ),
+        ("Qwen/Z", "model_info has no commit sha (None)"),
+    ]
     assert errors[1].location.endswith("cards.jsonl.gz line 2")
 
 
 # ---------------------------------------------------------------------------------- synthetic sample cards
 
+
 def _tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_sample_cards_are_synthetic_deterministic_and_reuse_by_sha(tmp_path):

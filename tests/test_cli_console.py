@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hubsignal.families import load_families
 from demo.hub import build_sample_archive
+from hubsignal.families import load_families
 from hubsignal.settings import DEFAULT_FAMILIES_FILE
 
 HUBSIGNAL = os.path.join(os.path.dirname(sys.executable), "hubsignal")
@@ -18,10 +18,19 @@ RAW_EVENT_LINE = re.compile(r" - dagster - (DEBUG|INFO) - ")
 
 
 def _env(tmp_path: Path, **extra: str) -> dict:
-    env = {**os.environ, "HUBSIGNAL_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "instance" / "new"),
-           "HF_HOME": str(tmp_path / "hf"), "HF_HUB_DISABLE_TELEMETRY": "1", "HF_ENDPOINT": "http://127.0.0.1:9",
-           "LIVEBENCH_BASE_URL": "http://127.0.0.1:9", "HUBSIGNAL_HUB_TIMEOUT_S": "1",
-           "HUBSIGNAL_HUB_MAX_ATTEMPTS": "2", "HUBSIGNAL_GX": "off", **extra}
+    env = {
+        **os.environ,
+        "HUBSIGNAL_HOME": str(tmp_path / "home"),
+        "DAGSTER_HOME": str(tmp_path / "instance" / "new"),
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_ENDPOINT": "http://127.0.0.1:9",
+        "LIVEBENCH_BASE_URL": "http://127.0.0.1:9",
+        "HUBSIGNAL_HUB_TIMEOUT_S": "1",
+        "HUBSIGNAL_HUB_MAX_ATTEMPTS": "2",
+        "HUBSIGNAL_GX": "off",
+        **extra,
+    }
     for name in ("HUBSIGNAL_WAREHOUSE", "HUBSIGNAL_FAMILIES", "HF_TOKEN", "VERBOSE"):
         if name not in extra:
             env.pop(name, None)
@@ -29,8 +38,9 @@ def _env(tmp_path: Path, **extra: str) -> dict:
 
 
 def _hubsignal(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([HUBSIGNAL, *args], cwd=tmp_path, env=_env(tmp_path, **env), capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [HUBSIGNAL, *args], cwd=tmp_path, env=_env(tmp_path, **env), capture_output=True, text=True, timeout=600
+    )
 
 
 def _sample(tmp_path: Path, n_windows: int = 3) -> list[str]:
@@ -89,4 +99,5 @@ def test_verbose_shows_dagster_events_and_a_bad_window_key_is_one_line(tmp_path)
     bad = _hubsignal(tmp_path, "backfill", "2026-10-01-04:00", keys[0], HUBSIGNAL_OFFLINE="1")
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
-        "error: window key '2026-10-01-04:00' is not a window start (windows start 03:00, 09:00, 15:00, 21:00 UTC)"]
+        "error: window key '2026-10-01-04:00' is not a window start (windows start 03:00, 09:00, 15:00, 21:00 UTC)"
+    ]

@@ -4,10 +4,10 @@ import os
 import subprocess
 import sys
 
-from hubsignal.families import load_families
 from demo.hub import build_sample_archive
-from pipelines.cli import run_windows
+from hubsignal.families import load_families
 from hubsignal.settings import DEFAULT_FAMILIES_FILE
+from pipelines.cli import run_windows
 from tests.conftest import query
 
 TABLES = {
@@ -19,12 +19,17 @@ TABLES = {
 
 
 def test_demo_command_runs_offline_on_a_small_sample(tmp_path):
-    env = {**os.environ, "HUBSIGNAL_HOME": str(tmp_path / "demo"), "HF_ENDPOINT": "http://127.0.0.1:9",
-           "HF_HOME": str(tmp_path / "hf")}
+    env = {
+        **os.environ,
+        "HUBSIGNAL_HOME": str(tmp_path / "demo"),
+        "HF_ENDPOINT": "http://127.0.0.1:9",
+        "HF_HOME": str(tmp_path / "hf"),
+    }
     env.pop("DAGSTER_HOME", None)
     hubsignal = os.path.join(os.path.dirname(sys.executable), "hubsignal")
-    proc = subprocess.run([hubsignal, "demo", "--windows", "6"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [hubsignal, "demo", "--windows", "6"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "SYNTHETIC SAMPLE DATA" in out and "One Dagster run" in out and "Elapsed:" in out

@@ -37,8 +37,17 @@ class FakeClock:
 def hf_env(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
-    for name in ("HF_TOKEN", "HF_HUB_OFFLINE", "HF_ENDPOINT", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                 "http_proxy", "https_proxy", "all_proxy"):
+    for name in (
+        "HF_TOKEN",
+        "HF_HUB_OFFLINE",
+        "HF_ENDPOINT",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     close_session()  # the shared session reads proxy settings when built: rebuild it with this env
     yield
@@ -46,15 +55,34 @@ def hf_env(monkeypatch, tmp_path):
 
 
 def qwen_models(n: int) -> list[dict]:
-    return [make_model(f"Qwen/Qwen3-{i}B", downloads=100 * i, downloads_all_time=1000 * i, likes=i,
-                       created_at=f"2025-04-{i + 1:02d}T08:25:31.000Z", tags=["transformers", "text-generation"],
-                       pipeline_tag="text-generation", library_name="transformers") for i in range(n)]
+    return [
+        make_model(
+            f"Qwen/Qwen3-{i}B",
+            downloads=100 * i,
+            downloads_all_time=1000 * i,
+            likes=i,
+            created_at=f"2025-04-{i + 1:02d}T08:25:31.000Z",
+            tags=["transformers", "text-generation"],
+            pipeline_tag="text-generation",
+            library_name="transformers",
+        )
+        for i in range(n)
+    ]
 
 
 def make_client(hub: FakeHub, clock: FakeClock | None = None, token: str | None = None, **policy) -> HubClient:
     clock = clock or FakeClock()
-    settings = dict(endpoint=hub.url, timeout_s=0.5, max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05,
-                    rate_limit_slack_s=0.0) | policy
+    settings = (
+        dict(
+            endpoint=hub.url,
+            timeout_s=0.5,
+            max_attempts=3,
+            backoff_base_s=0.01,
+            backoff_max_s=0.05,
+            rate_limit_slack_s=0.0,
+        )
+        | policy
+    )
     return HubClient(HttpPolicy(**settings), token=token, clock=clock, sleep=clock.sleep)
 
 
@@ -201,8 +229,7 @@ def test_token_travels_only_in_the_authorization_header(caplog):
 
 def test_children_count_as_object_or_bare_int():
     models = qwen_models(3) + [make_model("someone/Qwen3-2B-GGUF", tags=["base_model:quantized:Qwen/Qwen3-2B"])]
-    children = {"Qwen/Qwen3-0B": {"adapter": 716, "merge": 19, "quantized": 190, "finetune": 328},
-                "Qwen/Qwen3-1B": 42}
+    children = {"Qwen/Qwen3-0B": {"adapter": 716, "merge": 19, "quantized": 190, "finetune": 328}, "Qwen/Qwen3-1B": 42}
     with FakeHub(models=models, children=children) as hub:
         client = make_client(hub)
         count = lambda repo: json.loads(client.model_info_raw(repo, ["childrenModelCount"]).body)["childrenModelCount"]  # noqa: E731

@@ -4,24 +4,24 @@ fixture, and against the real LLM-Stats / Open LLM Leaderboard exports joined wi
 import csv
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from hubsignal import landing as lz
-from hubsignal.scores.files import TABLE, land_score_file, parse_score_window, score_file_sources
-from hubsignal.sources import LIVEBENCH
 from hubsignal.families import load_families
+from hubsignal.scores.files import TABLE, land_score_file, parse_score_window, score_file_sources
 from hubsignal.seeds import SeedError, load_seed, seed_files
 from hubsignal.snapshots import Source, snapshot
+from hubsignal.sources import LIVEBENCH
 from hubsignal.sql_models import discover_models, materialize
 from hubsignal.warehouse import LogRow, ensure_schema, open_warehouse, write_log
 from hubsignal.windows import parse_window_key
 from tests.conftest import PROJECT, SHARED_DATA
 
-UTC = timezone.utc
+UTC = UTC
 REAL_LIVEBENCH = SHARED_DATA / "livebench"
 REAL_LLM_STATS = SHARED_DATA / "legacy_benchmarks" / "llm_stats" / "llmstats_benchmark_scores.csv"
 REAL_OLL = SHARED_DATA / "legacy_benchmarks" / "open_llm_leaderboard" / "open_llm_leaderboard_v1_2024-07-07.csv"
@@ -29,52 +29,62 @@ REAL_OLL = SHARED_DATA / "legacy_benchmarks" / "open_llm_leaderboard" / "open_ll
 
 # ------------------------------------------------------------------------------------------- normalisation
 
-@pytest.mark.parametrize("name, key, variant", [
-    ("qwen2.5-72b-instruct", "qwen-2.5-72b-instruct", None),
-    ("qwen-2.5-72b-instruct", "qwen-2.5-72b-instruct", None),
-    ("Qwen/Qwen2.5-72B-Instruct", "qwen-2.5-72b-instruct", None),  # case, org prefix
-    ("qwen2.5-72b-instruct-turbo", "qwen-2.5-72b-instruct", None),  # provider suffix
-    ("meta-llama-3.1-70b-instruct-turbo", "llama-3.1-70b-instruct", None),
-    ("meta-llama/Meta-Llama-3.1-70B-Instruct", "llama-3.1-70b-instruct", None),
-    ("  Llama 3.1 70B   Instruct ", "llama-3.1-70b-instruct", None),  # whitespace
-    ("mistral_large_2411", "mistral-large-2411", None),  # _ vs -
-    ("Llama-2-7b-chat-hf", "llama-2-7b-chat", None),
-    ("chatgpt-4o-latest", "chatgpt-4o", None),
-    ("gpt-3.5-turbo-0125", "gpt-3.5-turbo-0125", None),  # -turbo inside a name stays
-    ("llama4-maverick-instruct-basic", "llama-4-maverick-instruct-basic", None),
-    ("gpt-5-mini-high", "gpt-5-mini", "high"),
-    ("gpt-5-mini-low", "gpt-5-mini", "low"),
-    ("gemini-3-flash-preview-minimal", "gemini-3-flash-preview", "minimal"),
-    ("claude-opus-4-7-xhigh-effort", "claude-opus-4-7", "xhigh-effort"),
-    ("gpt-5.3-codex-xhigh", "gpt-5.3-codex", "xhigh"),
-    ("kimi-k2-thinking", "kimi-k2", "thinking"),
-    ("claude-4-sonnet-20250514-thinking-64k", "claude-4-sonnet-20250514", "thinking-64k"),
-    ("claude-opus-4-5-20251101-thinking-64k-high-effort", "claude-opus-4-5-20251101", "thinking-64k-high-effort"),
-    ("claude-sonnet-4-6-thinking-auto-high-effort", "claude-sonnet-4-6", "thinking-auto-high-effort"),
-    ("claude-3-7-sonnet-20250219-base", "claude-3-7-sonnet-20250219", "base"),  # LiveBench's thinking-off
-    ("kimi-k2-base", "kimi-k2-base", None),  # a pretrained base model is not a variant
-    ("gemini-2.5-pro-06-05-highthinking", "gemini-2.5-pro-06-05", "highthinking"),
-    ("gpt-5.1-2025-11-13-nothinking", "gpt-5.1-2025-11-13", "nothinking"),
-    ("grok-4-1-fast-non-reasoning", "grok-4-1-fast", "non-reasoning"),
-    ("qwen3-235b-a22b-thinking", "qwen-3-235b-a22b", "thinking"),
-    ("Qwen/Qwen3-235B-A22B", "qwen-3-235b-a22b", None),
-    ("o3-2025-04-16-high", "o3-2025-04-16", "high"),
-])
+
+@pytest.mark.parametrize(
+    "name, key, variant",
+    [
+        ("qwen2.5-72b-instruct", "qwen-2.5-72b-instruct", None),
+        ("qwen-2.5-72b-instruct", "qwen-2.5-72b-instruct", None),
+        ("Qwen/Qwen2.5-72B-Instruct", "qwen-2.5-72b-instruct", None),  # case, org prefix
+        ("qwen2.5-72b-instruct-turbo", "qwen-2.5-72b-instruct", None),  # provider suffix
+        ("meta-llama-3.1-70b-instruct-turbo", "llama-3.1-70b-instruct", None),
+        ("meta-llama/Meta-Llama-3.1-70B-Instruct", "llama-3.1-70b-instruct", None),
+        ("  Llama 3.1 70B   Instruct ", "llama-3.1-70b-instruct", None),  # whitespace
+        ("mistral_large_2411", "mistral-large-2411", None),  # _ vs -
+        ("Llama-2-7b-chat-hf", "llama-2-7b-chat", None),
+        ("chatgpt-4o-latest", "chatgpt-4o", None),
+        ("gpt-3.5-turbo-0125", "gpt-3.5-turbo-0125", None),  # -turbo inside a name stays
+        ("llama4-maverick-instruct-basic", "llama-4-maverick-instruct-basic", None),
+        ("gpt-5-mini-high", "gpt-5-mini", "high"),
+        ("gpt-5-mini-low", "gpt-5-mini", "low"),
+        ("gemini-3-flash-preview-minimal", "gemini-3-flash-preview", "minimal"),
+        ("claude-opus-4-7-xhigh-effort", "claude-opus-4-7", "xhigh-effort"),
+        ("gpt-5.3-codex-xhigh", "gpt-5.3-codex", "xhigh"),
+        ("kimi-k2-thinking", "kimi-k2", "thinking"),
+        ("claude-4-sonnet-20250514-thinking-64k", "claude-4-sonnet-20250514", "thinking-64k"),
+        ("claude-opus-4-5-20251101-thinking-64k-high-effort", "claude-opus-4-5-20251101", "thinking-64k-high-effort"),
+        ("claude-sonnet-4-6-thinking-auto-high-effort", "claude-sonnet-4-6", "thinking-auto-high-effort"),
+        ("claude-3-7-sonnet-20250219-base", "claude-3-7-sonnet-20250219", "base"),  # LiveBench's thinking-off
+        ("kimi-k2-base", "kimi-k2-base", None),  # a pretrained base model is not a variant
+        ("gemini-2.5-pro-06-05-highthinking", "gemini-2.5-pro-06-05", "highthinking"),
+        ("gpt-5.1-2025-11-13-nothinking", "gpt-5.1-2025-11-13", "nothinking"),
+        ("grok-4-1-fast-non-reasoning", "grok-4-1-fast", "non-reasoning"),
+        ("qwen3-235b-a22b-thinking", "qwen-3-235b-a22b", "thinking"),
+        ("Qwen/Qwen3-235B-A22B", "qwen-3-235b-a22b", None),
+        ("o3-2025-04-16-high", "o3-2025-04-16", "high"),
+    ],
+)
 def test_identity_normalisation(name, key, variant):
     con = duckdb.connect()
     ensure_schema(con)  # the macros live in sql/ddl/41_model_identity_macros.sql: the one implementation
-    assert con.execute("SELECT canonical_model_key(?), canonical_model_variant(?)", [name, name]).fetchone() == (key, variant)
+    assert con.execute("SELECT canonical_model_key(?), canonical_model_variant(?)", [name, name]).fetchone() == (
+        key,
+        variant,
+    )
 
 
 def test_undated_key():
     con = duckdb.connect()
     ensure_schema(con)
-    got = con.execute("SELECT undated_model_key('o1-mini-2024-09-12'), undated_model_key('claude-3-opus-20240229'), "
-                      "undated_model_key('mistral-large-2407')").fetchone()
+    got = con.execute(
+        "SELECT undated_model_key('o1-mini-2024-09-12'), undated_model_key('claude-3-opus-20240229'), "
+        "undated_model_key('mistral-large-2407')"
+    ).fetchone()
     assert got == ("o1-mini", "claude-3-opus", "mistral-large-2407")  # MMDD-like numbers are not dates
 
 
 # ------------------------------------------------------------------------------------------- seeds
+
 
 def test_seeds_load_whatever_the_current_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -88,8 +98,9 @@ def test_seeds_load_whatever_the_current_directory(tmp_path, monkeypatch):
 
 def test_a_seed_with_a_repeated_key_is_rejected_naming_the_file(tmp_path):
     path = tmp_path / "model_identity_overrides.csv"
-    path.write_text("source,source_name,model_key,variant,hf_repo_id,family,note\n"
-                    "*,foo,a,,,,\nlivebench,bar,b,,,,\n*,FOO,c,,,,\n")
+    path.write_text(
+        "source,source_name,model_key,variant,hf_repo_id,family,note\n*,foo,a,,,,\nlivebench,bar,b,,,,\n*,FOO,c,,,,\n"
+    )
     with open_warehouse(tmp_path / "w.duckdb") as con:
         con.execute("CREATE TABLE staging.model_identity_overrides AS SELECT 'keep' AS x")
         with pytest.raises(SeedError, match=r"model_identity_overrides.csv: key \['source', 'source_name'\] repeated"):
@@ -132,17 +143,35 @@ def load_score_files(home: Path) -> None:
     landing = home / "landing"
     for name in score_file_sources(landing):
         keys = [parse_window_key(k) for k in lz.landed_keys(landing, name)]
-        src = Source(name=name, table=TABLE, parser_version="test", parse=parse_score_window, scope_column="landing_source")
-        report = snapshot(src, keys, landing=landing, warehouse=home / "warehouse.duckdb", live_window=None,
-                          fetch=None, log=lambda m: None, now=lambda: datetime.now(UTC))
+        src = Source(
+            name=name, table=TABLE, parser_version="test", parse=parse_score_window, scope_column="landing_source"
+        )
+        report = snapshot(
+            src,
+            keys,
+            landing=landing,
+            warehouse=home / "warehouse.duckdb",
+            live_window=None,
+            fetch=None,
+            log=lambda m: None,
+            now=lambda: datetime.now(UTC),
+        )
         assert not report.quarantined, report.quarantined
 
 
 def load_livebench(home: Path, key: str, files: dict[str, bytes]) -> None:
     raw = [lz.RawFile(n, b, 1) for n, b in files.items()]
     lz.land_window(home / "landing", "livebench", key, raw, origin="imported", fetched_at=parse_window_key(key))
-    report = snapshot(LIVEBENCH, [parse_window_key(key)], landing=home / "landing", warehouse=home / "warehouse.duckdb",
-                      live_window=None, fetch=None, log=lambda m: None, now=lambda: datetime.now(UTC))
+    report = snapshot(
+        LIVEBENCH,
+        [parse_window_key(key)],
+        landing=home / "landing",
+        warehouse=home / "warehouse.duckdb",
+        live_window=None,
+        fetch=None,
+        log=lambda m: None,
+        now=lambda: datetime.now(UTC),
+    )
     assert report.loaded == [key], report.quarantined
 
 
@@ -191,33 +220,88 @@ def tiny(tmp_path_factory) -> Path:
     claims.write_text(CLAIMS)
     land_score_file(home / "landing", claims, observed_at=datetime(2026, 1, 10, 4, tzinfo=UTC))
     load_score_files(home)
-    load_livebench(home, "2026-01-20-03:00", {"table_2026_01_08.csv": TABLE_2026, "categories_2026_01_08.json": CATS,
-                                              "table_2025_12_01.csv": TABLE_2025, "categories_2025_12_01.json": CATS})
+    load_livebench(
+        home,
+        "2026-01-20-03:00",
+        {
+            "table_2026_01_08.csv": TABLE_2026,
+            "categories_2026_01_08.json": CATS,
+            "table_2025_12_01.csv": TABLE_2025,
+            "categories_2025_12_01.json": CATS,
+        },
+    )
     with open_warehouse(home / "warehouse.duckdb") as con:  # one Hub listing row: the repo of qwen9-14b
         w = datetime(2026, 1, 20, 3)
-        con.execute("INSERT INTO raw.hub_models (window_start, snapshot_ts, org, model_id, author, origin) "
-                    "VALUES (?, ?, 'Qwen', 'Qwen/Qwen9-14B', 'Qwen', 'live')", [w, w])
+        con.execute(
+            "INSERT INTO raw.hub_models (window_start, snapshot_ts, org, model_id, author, origin) "
+            "VALUES (?, ?, 'Qwen', 'Qwen/Qwen9-14B', 'Qwen', 'live')",
+            [w, w],
+        )
         write_log(con, [LogRow("hub_models", w, "2026-01-20-03:00", "observed", origin="live", n_records=1)])
     build(home, "marts.family_gap", "staging.unmatched_models")
     return home
 
 
-GAP_COLUMNS = ("model_key, family, hf_repo_id, open_weight, livebench_model, livebench_variant, n_variants, "
-               "livebench_global_average, legacy_score, legacy_source, legacy_protocol, legacy_precedence, gap_pp")
+GAP_COLUMNS = (
+    "model_key, family, hf_repo_id, open_weight, livebench_model, livebench_variant, n_variants, "
+    "livebench_global_average, legacy_score, legacy_source, legacy_protocol, legacy_precedence, gap_pp"
+)
 
 
 def test_gap_by_hand(tiny):
-    rows = q(tiny, f"SELECT {GAP_COLUMNS} FROM marts.benchmark_gap WHERE release_date = '2026-01-08' ORDER BY model_key")
+    rows = q(
+        tiny, f"SELECT {GAP_COLUMNS} FROM marts.benchmark_gap WHERE release_date = '2026-01-08' ORDER BY model_key"
+    )
     assert rows == [
         # A = (60+60)/2, B = 60 -> 60.0; 84.0 - 60.0
-        ("llama-9-70b-instruct", "Llama", "meta-llama/Meta-Llama-9-70B-Instruct", True,
-         "meta-llama-9-70b-instruct-turbo", None, 1, 60.0, 84.0, "generic_csv", "5-shot", 1, 24.0),
+        (
+            "llama-9-70b-instruct",
+            "Llama",
+            "meta-llama/Meta-Llama-9-70B-Instruct",
+            True,
+            "meta-llama-9-70b-instruct-turbo",
+            None,
+            1,
+            60.0,
+            84.0,
+            "generic_csv",
+            "5-shot",
+            1,
+            24.0,
+        ),
         # the legacy name qwen9_14b meets LiveBench's qwen9-14b; the repo comes from the Hub listing; 70.0 - 40.0
-        ("qwen-9-14b", "Qwen", "Qwen/Qwen9-14B", True, "qwen9-14b", None, 1, 40.0, 70.0, "generic_csv", "5-shot", 1, 30.0),
+        (
+            "qwen-9-14b",
+            "Qwen",
+            "Qwen/Qwen9-14B",
+            True,
+            "qwen9-14b",
+            None,
+            1,
+            40.0,
+            70.0,
+            "generic_csv",
+            "5-shot",
+            1,
+            30.0,
+        ),
         # high: A = (40+45)/2 = 42.5, B = 40.5 -> 41.5 beats low (30.5); the self-reported 5-shot 88.0 wins over
         # 86.0 (0-shot CoT) and 80.0 (third-party): 88.0 - 41.5 = 46.5
-        ("qwen-9-7b-instruct", "Qwen", "Qwen/Qwen9-7B-Instruct", True, "qwen9-7b-instruct-high", "high", 2,
-         41.5, 88.0, "generic_csv", "5-shot", 1, 46.5),
+        (
+            "qwen-9-7b-instruct",
+            "Qwen",
+            "Qwen/Qwen9-7B-Instruct",
+            True,
+            "qwen9-7b-instruct-high",
+            "high",
+            2,
+            41.5,
+            88.0,
+            "generic_csv",
+            "5-shot",
+            1,
+            46.5,
+        ),
         # API-only: family from the name pattern, no repo; no protocol -> precedence 2; 80.0 - 55.0
         ("qwen-9-max", "Qwen", None, False, "qwen9-max", None, 1, 55.0, 80.0, "generic_csv", None, 2, 25.0),
         # third-party only; the 95.0 of a same-named repo of another org is not this model's: 71.0 - 50.0
@@ -225,16 +309,23 @@ def test_gap_by_hand(tiny):
         # LiveBench's dated id meets the undated legacy name: 65.0 - 30.0
         ("zeta-1", None, None, False, "zeta-1-2025-01-02", None, 1, 30.0, 65.0, "generic_csv", "5-shot", 1, 35.0),
     ]
-    assert q(tiny, "SELECT legacy_candidates, legacy_precedence_rule FROM marts.benchmark_gap "
-                   "WHERE model_key = 'qwen-9-7b-instruct' AND release_date = '2026-01-08'") == [(3, "self-reported 5-shot")]
+    assert q(
+        tiny,
+        "SELECT legacy_candidates, legacy_precedence_rule FROM marts.benchmark_gap "
+        "WHERE model_key = 'qwen-9-7b-instruct' AND release_date = '2026-01-08'",
+    ) == [(3, "self-reported 5-shot")]
     # the other release: A = 31.5, B = 31.5 -> 31.5; 88.0 - 31.5
     assert q(tiny, "SELECT model_key, gap_pp FROM marts.benchmark_gap WHERE release_date = '2025-12-01'") == [
-        ("qwen-9-7b-instruct", 56.5)]
+        ("qwen-9-7b-instruct", 56.5)
+    ]
 
 
 def test_family_gap_by_hand(tiny):
-    rows = q(tiny, "SELECT release_date::VARCHAR, family, n_models, n_open_weight, mean_gap_pp, median_gap_pp, "
-                   "min_gap_pp, max_gap_pp FROM marts.family_gap ORDER BY 1, 2")
+    rows = q(
+        tiny,
+        "SELECT release_date::VARCHAR, family, n_models, n_open_weight, mean_gap_pp, median_gap_pp, "
+        "min_gap_pp, max_gap_pp FROM marts.family_gap ORDER BY 1, 2",
+    )
     assert rows == [
         ("2025-12-01", "Qwen", 1, 1, 56.5, 56.5, 56.5, 56.5),
         ("2026-01-08", "(untracked)", 1, 0, 35.0, 35.0, 35.0, 35.0),
@@ -245,20 +336,30 @@ def test_family_gap_by_hand(tiny):
 
 
 def test_identity_rows(tiny):
-    rows = {(s, n): (k, v, m, c, f) for s, n, k, v, m, c, f in q(
-        tiny, "SELECT source, source_name, model_key, variant, match_method, confidence, family FROM staging.model_identity")}
+    rows = {
+        (s, n): (k, v, m, c, f)
+        for s, n, k, v, m, c, f in q(
+            tiny,
+            "SELECT source, source_name, model_key, variant, match_method, confidence, family FROM staging.model_identity",
+        )
+    }
     assert rows[("livebench", "qwen9-7b-instruct-low")] == ("qwen-9-7b-instruct", "low", "variant", 0.9, "Qwen")
     assert rows[("generic_csv", "Qwen9-7B-Instruct")] == ("qwen-9-7b-instruct", None, "normalised", 0.9, "Qwen")
     assert rows[("livebench", "qwq-99b")] == ("qwq-99b", None, "exact", 1.0, "Qwen")
     assert rows[("generic_csv", "randomorg/QwQ-99B")] == ("qwq-99b", None, "other_org", 0.4, "Qwen")
     assert rows[("livebench", "zeta-1-2025-01-02")] == ("zeta-1", None, "undated", 0.7, None)
     assert rows[("hub", "Qwen/Qwen9-14B")] == ("qwen-9-14b", None, "normalised", 0.9, "Qwen")
-    assert q(tiny, "SELECT count(*), count(DISTINCT (source, source_name)) FROM staging.model_identity") == [(17, 17)]  # 8 + 8 + 1
+    assert q(tiny, "SELECT count(*), count(DISTINCT (source, source_name)) FROM staging.model_identity") == [
+        (17, 17)
+    ]  # 8 + 8 + 1
 
 
 def test_unmatched_models_lists_candidates(tiny):
-    rows = q(tiny, "SELECT kind, source, source_name, best_candidate_key, len(candidates), suggested_override "
-                   "FROM staging.unmatched_models ORDER BY 1, 3")
+    rows = q(
+        tiny,
+        "SELECT kind, source, source_name, best_candidate_key, len(candidates), suggested_override "
+        "FROM staging.unmatched_models ORDER BY 1, 3",
+    )
     assert [r[:3] for r in rows] == [("livebench_without_legacy", "livebench", "mystery-model-1")]
     kind, source, name, best, n, line = rows[0]
     assert n == 3 and best is not None and line.startswith(f"livebench,mystery-model-1,{best},,,,check: ")
@@ -269,13 +370,18 @@ def test_an_override_wins_over_the_rules(tiny, tmp_path):
     home.mkdir()
     shutil.copy(tiny / "warehouse.duckdb", home / "warehouse.duckdb")
     con = duckdb.connect(str(home / "warehouse.duckdb"))
-    con.execute("INSERT INTO staging.model_identity_overrides VALUES "
-                "('livebench', 'mystery-model-1', 'acme-unseen-3b', '', '', 'Phi', 'test')")
-    assert con.execute("SELECT model_key, match_method, confidence, family FROM staging.model_identity "
-                       "WHERE source_name = 'mystery-model-1'").fetchall() == [("acme-unseen-3b", "override", 1.0, "Phi")]
+    con.execute(
+        "INSERT INTO staging.model_identity_overrides VALUES "
+        "('livebench', 'mystery-model-1', 'acme-unseen-3b', '', '', 'Phi', 'test')"
+    )
+    assert con.execute(
+        "SELECT model_key, match_method, confidence, family FROM staging.model_identity "
+        "WHERE source_name = 'mystery-model-1'"
+    ).fetchall() == [("acme-unseen-3b", "override", 1.0, "Phi")]
     # A = 20, B = 20 -> 20.0; 50.0 - 20.0
-    assert con.execute("SELECT gap_pp, family FROM marts.benchmark_gap WHERE model_key = 'acme-unseen-3b'").fetchall() == [
-        (30.0, "Phi")]
+    assert con.execute(
+        "SELECT gap_pp, family FROM marts.benchmark_gap WHERE model_key = 'acme-unseen-3b'"
+    ).fetchall() == [(30.0, "Phi")]
     assert con.execute("SELECT count(*) FROM staging.unmatched_models").fetchall() == [(0,)]
     con.close()
 
@@ -284,7 +390,8 @@ def test_an_override_wins_over_the_rules(tiny, tmp_path):
 
 needs_real = pytest.mark.skipif(
     not (REAL_LLM_STATS.is_file() and REAL_OLL.is_file() and (REAL_LIVEBENCH / "table_2024_08_31.csv").is_file()),
-    reason=f"real legacy / LiveBench files not found under {SHARED_DATA}")
+    reason=f"real legacy / LiveBench files not found under {SHARED_DATA}",
+)
 
 
 @pytest.fixture(scope="module")
@@ -320,31 +427,50 @@ def test_real_llm_stats_mmlu_meets_real_livebench(real):
 
     n_rows, n_models = q("SELECT count(*), count(DISTINCT model_key) FROM gap WHERE legacy_source = 'llm_stats'")[0]
     assert n_rows >= 30 and n_models >= 25, (n_rows, n_models)  # 39 rows, 37 models when written
-    row = q("SELECT livebench_model, legacy_score, legacy_protocol, legacy_precedence, livebench_global_average, "
-            "gap_pp, family, open_weight FROM gap WHERE release_date = '2024-08-31' AND model_key = 'llama-3.1-70b-instruct'")
+    row = q(
+        "SELECT livebench_model, legacy_score, legacy_protocol, legacy_precedence, livebench_global_average, "
+        "gap_pp, family, open_weight FROM gap WHERE release_date = '2024-08-31' AND model_key = 'llama-3.1-70b-instruct'"
+    )
     expected = _livebench_global("2024_08_31", "meta-llama-3.1-70b-instruct-turbo")
-    assert row == [("meta-llama-3.1-70b-instruct-turbo", pytest.approx(83.6), "5-shot", 1, pytest.approx(expected),
-                    pytest.approx(83.6 - expected), "Llama", True)]
+    assert row == [
+        (
+            "meta-llama-3.1-70b-instruct-turbo",
+            pytest.approx(83.6),
+            "5-shot",
+            1,
+            pytest.approx(expected),
+            pytest.approx(83.6 - expected),
+            "Llama",
+            True,
+        )
+    ]
     models = dict(q("SELECT model_key, livebench_model FROM gap WHERE release_date = '2024-08-31'"))
     assert models["o1-mini"] == "o1-mini-2024-09-12"  # undated fallback
     assert models["mistral-large-2407"] == "mistral-large-2407"  # curated override of mistral-large-2-2407
     assert models["qwen-2.5-coder-32b-instruct"] == "qwen2.5-coder-32b-instruct"  # qwen2.5 <-> qwen-2.5
-    assert q("SELECT livebench_model, livebench_variant FROM gap "
-             "WHERE release_date = '2025-04-25' AND model_key = 'qwen-3-235b-a22b'") == [("qwen3-235b-a22b-thinking", "thinking")]
+    assert q(
+        "SELECT livebench_model, livebench_variant FROM gap "
+        "WHERE release_date = '2025-04-25' AND model_key = 'qwen-3-235b-a22b'"
+    ) == [("qwen3-235b-a22b-thinking", "thinking")]
     # Third-party fallback from the Open LLM Leaderboard export.
-    assert q("SELECT legacy_source, legacy_precedence FROM gap "
-             "WHERE release_date = '2024-08-31' AND model_key = 'phi-3-mini-4k-instruct'") == [("open_llm_leaderboard_v1", 3)]
+    assert q(
+        "SELECT legacy_source, legacy_precedence FROM gap "
+        "WHERE release_date = '2024-08-31' AND model_key = 'phi-3-mini-4k-instruct'"
+    ) == [("open_llm_leaderboard_v1", 3)]
     assert q("SELECT count(*) FROM gap WHERE gap_pp IS NULL OR NOT gap_pp BETWEEN -50 AND 100") == [(0,)]
-    unmatched = {r[0] for r in q("SELECT source_name FROM staging.unmatched_models WHERE kind = 'livebench_without_legacy'")}
+    unmatched = {
+        r[0] for r in q("SELECT source_name FROM staging.unmatched_models WHERE kind = 'livebench_without_legacy'")
+    }
     assert "qwen2.5-72b-instruct" in unmatched and "meta-llama-3.1-70b-instruct-turbo" not in unmatched
     con.close()
 
 
 # ------------------------------------------------------------------------------------------- demo sample
 
+
 def test_synthetic_sample_meets_the_synthetic_livebench(tmp_path):
-    from demo.scores import SAMPLE_NOTE, build_legacy_sample, sample_csv
     from demo.livebench import build_livebench_sample
+    from demo.scores import SAMPLE_NOTE, build_legacy_sample, sample_csv
 
     home = tmp_path
     landed = build_legacy_sample(home / "landing")
@@ -354,28 +480,47 @@ def test_synthetic_sample_meets_the_synthetic_livebench(tmp_path):
     assert (manifest["origin"], manifest["synthetic"], manifest["note"]) == ("synthetic_sample", True, SAMPLE_NOTE)
     load_score_files(home)
     lb = build_livebench_sample(home / "landing", first_window="2026-10-28-03:00", n_windows=1)
-    snapshot(LIVEBENCH, [parse_window_key(k) for k in lb.window_keys], landing=home / "landing",
-             warehouse=home / "warehouse.duckdb", live_window=None, fetch=None, log=lambda m: None,
-             now=lambda: datetime.now(UTC))
+    snapshot(
+        LIVEBENCH,
+        [parse_window_key(k) for k in lb.window_keys],
+        landing=home / "landing",
+        warehouse=home / "warehouse.duckdb",
+        live_window=None,
+        fetch=None,
+        log=lambda m: None,
+        now=lambda: datetime.now(UTC),
+    )
     build(home, "marts.family_gap", "staging.unmatched_models")
-    gap = {r[0]: r[1:] for r in q(home, "SELECT model_key, livebench_model, legacy_score, legacy_precedence, legacy_source "
-                                        "FROM marts.benchmark_gap WHERE release_date = '2026-10-12'")}
+    gap = {
+        r[0]: r[1:]
+        for r in q(
+            home,
+            "SELECT model_key, livebench_model, legacy_score, legacy_precedence, legacy_source "
+            "FROM marts.benchmark_gap WHERE release_date = '2026-10-12'",
+        )
+    }
     assert len(gap) == 22
     assert gap["llama-3.1-405b-instruct"] == ("meta-llama-3.1-405b-instruct-turbo", 87.9, 1, "generic_csv")  # not 85.1
     assert gap["qwen-2.5-72b-instruct"][1:3] == (86.4, 1)  # the 5-shot claim, not the 0-shot CoT one
     assert gap["gemma-2-27b-it"][1:3] == (76.4, 3)  # third-party only
     assert gap["o3-2025-04-16"][0] == "o3-2025-04-16-high" and gap["gpt-oss-120b"][0] == "gpt-oss-120b-high"
     assert q(home, "SELECT origin FROM raw.legacy_scores GROUP BY 1") == [("synthetic_sample",)]
-    unmatched = dict(q(home, "SELECT source_name, suggested_override FROM staging.unmatched_models "
-                             "WHERE kind = 'legacy_without_livebench'"))
+    unmatched = dict(
+        q(
+            home,
+            "SELECT source_name, suggested_override FROM staging.unmatched_models "
+            "WHERE kind = 'legacy_without_livebench'",
+        )
+    )
     assert unmatched["Mistral-Small-3.2-24B-Instruct-2506"].startswith(
-        "generic_csv,Mistral-Small-3.2-24B-Instruct-2506,mistral-small-3.2-24b-instruct,")
+        "generic_csv,Mistral-Small-3.2-24B-Instruct-2506,mistral-small-3.2-24b-instruct,"
+    )
 
 
 def test_synthetic_card_scores_sample(tmp_path):
-    from hubsignal.scores.cards import SOURCE, parse_card_window
-    from demo.scores import build_card_scores_sample
     from demo.hub import build_sample_archive
+    from demo.scores import build_card_scores_sample
+    from hubsignal.scores.cards import SOURCE, parse_card_window
 
     families = load_families(PROJECT / "pipelines" / "families.yaml")
     keys = build_sample_archive(tmp_path / "landing", families, n_windows=1).window_keys

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,18 +18,24 @@ from hubsignal.families import load_families
 from hubsignal.hub.parse import parse_hub_models
 from hubsignal.imports import ImportRejected, import_paths
 from hubsignal.imports.common import parse_observed_at
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from hubsignal.windows import parse_window_key
 from pipelines.cli import main as cli
-from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from tests.conftest import SHARED_DATA, query
 
 FAMILIES = load_families(DEFAULT_FAMILIES_FILE)
-UTC = timezone.utc
+UTC = UTC
 T1 = datetime(2026, 10, 1, 10, 30, tzinfo=UTC)  # window 2026-10-01-09:00
 K1 = "2026-10-01-09:00"
 QWEN = [
-    {"id": "Qwen/Qwen3-8B", "downloads": 1000, "likes": 50, "createdAt": "2025-04-27T03:42:17.000Z",
-     "pipeline_tag": "text-generation", "library_name": "transformers"},
+    {
+        "id": "Qwen/Qwen3-8B",
+        "downloads": 1000,
+        "likes": 50,
+        "createdAt": "2025-04-27T03:42:17.000Z",
+        "pipeline_tag": "text-generation",
+        "library_name": "transformers",
+    },
     {"id": "Qwen/Qwen3-0.6B", "downloads": 300, "likes": 7, "createdAt": "2025-04-27T03:40:08.000Z"},
 ]
 LLAMA = [{"id": "meta-llama/Llama-3.1-8B", "downloads": 700, "likes": 9}]
@@ -37,8 +43,9 @@ OTHER = [{"id": "someone/not-tracked", "downloads": 5}, {"id": "gpt2", "download
 RECORDS = QWEN + LLAMA + OTHER
 
 
-def _write(path: Path, records=RECORDS, shape="object", fetched_at: str | None = "2026-10-01T19:30:00+09:00",
-           **meta) -> Path:
+def _write(
+    path: Path, records=RECORDS, shape="object", fetched_at: str | None = "2026-10-01T19:30:00+09:00", **meta
+) -> Path:
     """A dump in one of the accepted shapes (fetched_at 19:30+09:00 = 10:30 UTC -> window K1)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if shape == "object":
@@ -64,7 +71,11 @@ def _tree(root: Path) -> dict[str, str]:
     """Every file under root -> sha256 (to prove 'nothing changed')."""
     if not root.exists():
         return {}
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _manifest(home: Path, key: str, source: str = "hub_models") -> dict:
@@ -73,8 +84,10 @@ def _manifest(home: Path, key: str, source: str = "hub_models") -> dict:
 
 # ------------------------------------------------------------------------------------------ formats
 
-@pytest.mark.parametrize("shape, name", [("object", "d.json"), ("array", "d.json"), ("jsonl", "d.jsonl"),
-                                         ("parquet", "d.parquet")])
+
+@pytest.mark.parametrize(
+    "shape, name", [("object", "d.json"), ("array", "d.json"), ("jsonl", "d.jsonl"), ("parquet", "d.parquet")]
+)
 def test_every_dump_shape_lands_the_same_rows(home, tmp_path, shape, name):
     path = _write(tmp_path / name, shape=shape)
     explicit = None if shape in ("object", "parquet") else T1
@@ -84,16 +97,29 @@ def test_every_dump_shape_lands_the_same_rows(home, tmp_path, shape, name):
     window = lz.read_window(home / "landing", "hub_models", K1)
     assert sorted(e["file"] for e, _ in window.files) == ["Qwen.p0001.json.gz", "meta-llama.p0001.json.gz"]
     frame, _ = parse_hub_models(window, parse_window_key(K1))
-    rows = sorted(frame.select("model_id", "org", "author", "downloads_30d", "downloads_all_time", "likes",
-                               "tags", "base_models", "created_at").rows())
+    rows = sorted(
+        frame.select(
+            "model_id",
+            "org",
+            "author",
+            "downloads_30d",
+            "downloads_all_time",
+            "likes",
+            "tags",
+            "base_models",
+            "created_at",
+        ).rows()
+    )
     assert rows == [
         ("Qwen/Qwen3-0.6B", "Qwen", "Qwen", 300, None, 7, None, None, datetime(2025, 4, 27, 3, 40, 8)),
         ("Qwen/Qwen3-8B", "Qwen", "Qwen", 1000, None, 50, None, None, datetime(2025, 4, 27, 3, 42, 17)),
         ("meta-llama/Llama-3.1-8B", "meta-llama", "meta-llama", 700, None, 9, None, None, None),
     ]
     assert frame["snapshot_ts"].unique().to_list() == [datetime(2026, 10, 1, 10, 30)]
-    assert _manifest(home, K1)["import"]["format"] == {"object": "json-object", "array": "json-array",
-                                                       "jsonl": "json-lines", "parquet": "parquet"}[shape]
+    assert (
+        _manifest(home, K1)["import"]["format"]
+        == {"object": "json-object", "array": "json-array", "jsonl": "json-lines", "parquet": "parquet"}[shape]
+    )
 
 
 def test_fast_frame_equals_the_plain_polars_frame():
@@ -106,9 +132,17 @@ def test_fast_frame_equals_the_plain_polars_frame():
     parents = [None, [], [{"relation": "finetune", "model_id": "Q/x"}, {"relation": None, "model_id": "Q/y"}], []]
     n = len(tags)
     cols = {k: [None] * n for k in HUB_MODELS_SCHEMA}
-    cols.update(window_start=[datetime(2026, 10, 1, 9)] * n, snapshot_ts=[datetime(2026, 10, 1, 10)] * n,
-                org=["Q"] * n, model_id=[f"Q/m{i}" for i in range(n)], author=["Q"] * n, downloads_30d=[1, None, 3, 4],
-                tags=tags, base_models=parents, origin=["imported"] * n)
+    cols.update(
+        window_start=[datetime(2026, 10, 1, 9)] * n,
+        snapshot_ts=[datetime(2026, 10, 1, 10)] * n,
+        org=["Q"] * n,
+        model_id=[f"Q/m{i}" for i in range(n)],
+        author=["Q"] * n,
+        downloads_30d=[1, None, 3, 4],
+        tags=tags,
+        base_models=parents,
+        origin=["imported"] * n,
+    )
     assert _hub_models_frame(cols).equals(pl.DataFrame(cols, schema=HUB_MODELS_SCHEMA))
 
 
@@ -131,8 +165,12 @@ def test_placement_and_provenance_in_the_manifest(home, tmp_path):
     assert prov["importer"] == "hub_models_dump" and prov["importer_version"] == "1"
     assert prov["observation"] == "imported" and prov["observed_at_from"] == "the file's fetched_at"
     assert prov["origin_file"] == str(path) and prov["origin_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert (prov["records_in_file"], prov["records_landed"], prov["records_untracked_orgs"],
-            prov["exact_duplicates_dropped"]) == (6, 3, 2, 1)
+    assert (
+        prov["records_in_file"],
+        prov["records_landed"],
+        prov["records_untracked_orgs"],
+        prov["exact_duplicates_dropped"],
+    ) == (6, 3, 2, 1)
     assert prov["fields_absent"] == ["downloadsAllTime", "lastModified", "tags", "gated"]
     assert m["orgs"] == ["Qwen", "meta-llama"] and m["record_count"] == 3
 
@@ -140,7 +178,11 @@ def test_placement_and_provenance_in_the_manifest(home, tmp_path):
 def test_observed_at_places_files_without_a_time_and_must_agree_with_one(home, tmp_path):
     bare = _write(tmp_path / "bare.jsonl", shape="jsonl")
     result = _import(home, bare)
-    assert not result.ok and "no observation time" in result.outcomes[0].error and "--observed-at" in result.outcomes[0].error
+    assert (
+        not result.ok
+        and "no observation time" in result.outcomes[0].error
+        and "--observed-at" in result.outcomes[0].error
+    )
     dated = _write(tmp_path / "dated.json", fetched_at=None)  # a date but no time
     assert "only a date (2026-10-01)" in _import(home, dated).outcomes[0].error
     other = _write(tmp_path / "timed.json")
@@ -160,6 +202,7 @@ def test_observed_at_needs_a_zone_and_no_future():
 
 
 # ------------------------------------------------------------------------------ re-import / replace
+
 
 def test_same_file_is_a_no_op_different_file_refused_then_replaced_and_kept(home, tmp_path):
     a = _write(tmp_path / "a.json")
@@ -216,6 +259,7 @@ def test_two_inputs_of_one_import_for_one_window_with_different_data(home, tmp_p
 
 # ------------------------------------------------------------------------------------------ bad input
 
+
 def _bad(tmp_path: Path, name: str, content) -> Path:
     path = tmp_path / "bad" / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,20 +277,53 @@ BAD = [
     ("broken.json.gz", b"\x1f\x8b\x08\x00garbage", "not a valid gzip file"),
     ("broken.parquet", b"PAR1 this is not parquet", "unreadable Parquet"),
     ("shape.json", {"fetched_at": "2026-10-01T10:30:00Z", "rows": []}, "wrong shape"),
-    ("models.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": {"id": "Qwen/a"}}, "'models' must be a JSON array"),
-    ("noid.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": [QWEN[0], {"downloads": 3}]}, "models[1]: missing or malformed 'id'"),
-    ("badid.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": [{"id": "a/b/c"}]}, "models[0]: missing or malformed 'id'"),
-    ("scalar.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": [QWEN[0], 7]}, "models[1]: expected a model object"),
-    ("dup.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": [QWEN[0], {**QWEN[0], "downloads": 5}]},
-     "models[1] (Qwen/Qwen3-8B): duplicate id with conflicting values (first at models[0]; downloads: 1000 vs 5)"),
-    ("type.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": [{**QWEN[0], "downloads": "1000"}]},
-     "models[0] (Qwen/Qwen3-8B): 'downloads' must be an integer"),
-    ("naive.json", {"fetched_at": "2026-10-01T10:30:00", "models": QWEN}, "fetched_at: 2026-10-01T10:30:00 has no time zone"),
+    (
+        "models.json",
+        {"fetched_at": "2026-10-01T10:30:00Z", "models": {"id": "Qwen/a"}},
+        "'models' must be a JSON array",
+    ),
+    (
+        "noid.json",
+        {"fetched_at": "2026-10-01T10:30:00Z", "models": [QWEN[0], {"downloads": 3}]},
+        "models[1]: missing or malformed 'id'",
+    ),
+    (
+        "badid.json",
+        {"fetched_at": "2026-10-01T10:30:00Z", "models": [{"id": "a/b/c"}]},
+        "models[0]: missing or malformed 'id'",
+    ),
+    (
+        "scalar.json",
+        {"fetched_at": "2026-10-01T10:30:00Z", "models": [QWEN[0], 7]},
+        "models[1]: expected a model object",
+    ),
+    (
+        "dup.json",
+        {"fetched_at": "2026-10-01T10:30:00Z", "models": [QWEN[0], {**QWEN[0], "downloads": 5}]},
+        "models[1] (Qwen/Qwen3-8B): duplicate id with conflicting values (first at models[0]; downloads: 1000 vs 5)",
+    ),
+    (
+        "type.json",
+        {"fetched_at": "2026-10-01T10:30:00Z", "models": [{**QWEN[0], "downloads": "1000"}]},
+        "models[0] (Qwen/Qwen3-8B): 'downloads' must be an integer",
+    ),
+    (
+        "naive.json",
+        {"fetched_at": "2026-10-01T10:30:00", "models": QWEN},
+        "fetched_at: 2026-10-01T10:30:00 has no time zone",
+    ),
     ("future.json", {"fetched_at": FUTURE, "models": QWEN}, "is in the future"),
-    ("naive_record.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": [{**QWEN[0], "createdAt": "2025-04-27T03:42:17"}]},
-     "models[0] (Qwen/Qwen3-8B) 'createdAt': 2025-04-27T03:42:17 has no time zone"),
+    (
+        "naive_record.json",
+        {"fetched_at": "2026-10-01T10:30:00Z", "models": [{**QWEN[0], "createdAt": "2025-04-27T03:42:17"}]},
+        "models[0] (Qwen/Qwen3-8B) 'createdAt': 2025-04-27T03:42:17 has no time zone",
+    ),
     ("empty.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": []}, "holds no model record"),
-    ("untracked.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": OTHER}, "none of its 2 models belongs to a tracked org"),
+    (
+        "untracked.json",
+        {"fetched_at": "2026-10-01T10:30:00Z", "models": OTHER},
+        "none of its 2 models belongs to a tracked org",
+    ),
     ("lines.jsonl", '{"id": "Qwen/a"}\n{"id": \n', "line 2: not valid JSON"),
     ("old.json", {"fetched_at": "2023-06-01T10:30:00Z", "models": QWEN}, "before the first window 2024-01-01-03:00"),
     ("notes.txt", "hello", "unknown kind of input"),
@@ -275,20 +352,30 @@ def test_a_bad_file_does_not_stop_the_good_ones(home, tmp_path):
 
 def test_run_range_skips_open_and_early_windows(home, tmp_path):
     now = datetime.now(UTC)
-    report = _import(home, _write(tmp_path / "a.json"), _write(tmp_path / "now.json", fetched_at=now.isoformat(),
-                                                                   date=now.date().isoformat()))
+    report = _import(
+        home,
+        _write(tmp_path / "a.json"),
+        _write(tmp_path / "now.json", fetched_at=now.isoformat(), date=now.date().isoformat()),
+    )
     assert report.ok and len(report.changed) == 2
     assert report.run_range(now=now) == (K1, K1)  # the still-open window is loaded by the schedule when it closes
 
 
 # ------------------------------------------------------------------------------------------ landing zone
 
+
 def _foreign_zone(root: Path, keys: list[str], downloads: int = 1000, origin: str = "live") -> Path:
     for key in keys:
         body = json.dumps([{**QWEN[0], "downloads": downloads}]).encode()
-        lz.land_window(root / "landing", "hub_models", key, [lz.RawFile("Qwen.p0001.json", body, 1, "https://x", 200)],
-                       origin=origin, fetched_at=parse_window_key(key) + timedelta(hours=6, minutes=3),
-                       extra={"orgs": ["Qwen"]})
+        lz.land_window(
+            root / "landing",
+            "hub_models",
+            key,
+            [lz.RawFile("Qwen.p0001.json", body, 1, "https://x", 200)],
+            origin=origin,
+            fetched_at=parse_window_key(key) + timedelta(hours=6, minutes=3),
+            extra={"orgs": ["Qwen"]},
+        )
     return root
 
 
@@ -301,8 +388,10 @@ def test_landing_zone_copy_merge(home, tmp_path):
     assert m["origin"] == "imported" and m["orgs"] == ["Qwen"]
     assert m["fetched_at"] == "2026-10-01T09:03:00+00:00"  # the key is kept (a live fetch lands after its window)
     assert m["import"]["original_origin"] == "live" and m["import"]["importer"] == "landing_zone"
-    assert lz.read_window(home / "landing", "hub_models", keys[0]).files[0][1] == \
-        lz.read_window(other / "landing", "hub_models", keys[0]).files[0][1]
+    assert (
+        lz.read_window(home / "landing", "hub_models", keys[0]).files[0][1]
+        == lz.read_window(other / "landing", "hub_models", keys[0]).files[0][1]
+    )
     before = _tree(home / "landing")
     assert _import(home, other / "landing").changed == []  # identical: nothing to do
     assert _tree(home / "landing") == before
@@ -333,6 +422,7 @@ def test_synthetic_windows_stay_synthetic(home, tmp_path):
 
 # ------------------------------------------------------------------------------------------ LiveBench
 
+
 def test_livebench_release_folder(home, tmp_path):
     from hubsignal.livebench import parse_livebench
 
@@ -347,19 +437,25 @@ def test_livebench_release_folder(home, tmp_path):
     assert window.origin == "imported" and window.manifest["releases"] == ["2025-04-25"]
     frame, _ = parse_livebench(window, parse_window_key(K1))
     assert sorted(frame.select("model", "task", "score").rows(), key=str) == sorted(
-        [("m1", "a", 10.0), ("m1", "b", 20.0), ("m2", "a", 30.0), ("m2", "b", None)], key=str)
+        [("m1", "a", 10.0), ("m1", "b", 20.0), ("m2", "a", 30.0), ("m2", "b", None)], key=str
+    )
     assert _import(home, folder, observed_at=T1).changed == []
 
     broken = tmp_path / "lb2"
     broken.mkdir()
     (broken / "table_2025_04_25.csv").write_text("model,a\nm1,1\n")  # no categories file for the release
-    assert "categories_2025_04_25.json absent" in _import(home, broken, observed_at=T1 + timedelta(days=1)).outcomes[0].error
+    assert (
+        "categories_2025_04_25.json absent"
+        in _import(home, broken, observed_at=T1 + timedelta(days=1)).outcomes[0].error
+    )
 
 
 # ------------------------------------------------------------------------------------------ score files
 
-SCORES = ("model,benchmark,score,source_url,protocol,self_reported,reported_on\n"
-          "Qwen/Qwen3-8B,MMLU,76.9,https://example.org/card,5-shot,true,2025-04-29\n")
+SCORES = (
+    "model,benchmark,score,source_url,protocol,self_reported,reported_on\n"
+    "Qwen/Qwen3-8B,MMLU,76.9,https://example.org/card,5-shot,true,2025-04-29\n"
+)
 
 
 def test_score_files_go_through_land_score_file(home, tmp_path):
@@ -370,8 +466,10 @@ def test_score_files_go_through_land_score_file(home, tmp_path):
     [(source, key)] = report.changed
     assert source.startswith("score_files/generic_csv-") and key == K1
     manifest = _manifest(home, key, source)
-    assert manifest["origin"] == "imported" and manifest["sha256_as_received"]["scores.csv"] == \
-        hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (
+        manifest["origin"] == "imported"
+        and manifest["sha256_as_received"]["scores.csv"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    )
     assert _import(home, path).changed == []  # the same file again, even without a time: nothing changes
     bad = tmp_path / "bad.csv"
     bad.write_text(SCORES.replace("76.9", "abc"))
@@ -385,6 +483,7 @@ def test_score_files_go_through_land_score_file(home, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ sensor
+
 
 def test_inbox_sensor_imports_moves_and_requests_one_run(home, tmp_path):
     import dagster as dg
@@ -417,14 +516,18 @@ def test_inbox_sensor_imports_moves_and_requests_one_run(home, tmp_path):
     assert lz.landed_keys(home / "landing", "hub_models") == [K1, "2026-10-02-09:00", "2026-10-03-09:00"]
 
     # Nothing new: skip. A fresh file waits until it has settled.
-    assert isinstance(inbox_sensor(dg.build_sensor_context(resources={"hubsignal": HubsignalResource()})), dg.SkipReason)
+    assert isinstance(
+        inbox_sensor(dg.build_sensor_context(resources={"hubsignal": HubsignalResource()})), dg.SkipReason
+    )
     _write(inbox / "fresh.json", fetched_at="2026-10-05T10:30:00Z")
     skip = inbox_sensor(dg.build_sensor_context(resources={"hubsignal": HubsignalResource()}))
     assert isinstance(skip, dg.SkipReason) and "1 waiting" in skip.skip_message
     # The same file dropped again is imported as "unchanged": no run needed.
     (inbox / "done" / "a.json").rename(inbox / "a.json")
     os.utime(inbox / "a.json", (old, old))
-    assert isinstance(inbox_sensor(dg.build_sensor_context(resources={"hubsignal": HubsignalResource()})), dg.SkipReason)
+    assert isinstance(
+        inbox_sensor(dg.build_sensor_context(resources={"hubsignal": HubsignalResource()})), dg.SkipReason
+    )
     assert (inbox / "done" / "a.json").exists() or any(p.name.endswith("-a.json") for p in (inbox / "done").iterdir())
 
 
@@ -437,7 +540,10 @@ def test_inbox_takes_folders_and_rejects_a_bad_sidecar(home, tmp_path):
     (inbox / "x.jsonl.observed_at").write_text("2026-10-01 10:30")  # no zone
     result = process_inbox(home, landing=home / "landing", families=FAMILIES, settle_s=0)
     assert result.done == ["other_install"] and list(result.rejected) == ["x.jsonl"]
-    assert "x.jsonl.observed_at: 2026-10-01 10:30 has no time zone" in (inbox / "rejected" / "x.jsonl.error.txt").read_text()
+    assert (
+        "x.jsonl.observed_at: 2026-10-01 10:30 has no time zone"
+        in (inbox / "rejected" / "x.jsonl.error.txt").read_text()
+    )
     assert (inbox / "rejected" / "x.jsonl.observed_at").exists() and (inbox / "done" / "other_install").is_dir()
     assert result.run_range == ("2026-10-01-03:00", "2026-10-01-03:00") and result.run_key.startswith("inbox-")
 
@@ -466,24 +572,35 @@ def _run(first: str, last: str | None = None, instance=None, quiet: bool = True,
     if _JOB is None:
         from pipelines.definitions import defs
 
-        subset = dg.define_asset_job("imports_test_subset",
-                                     selection=dg.AssetSelection.assets(*map(dg.AssetKey, _SUBSET)).without_checks())
+        subset = dg.define_asset_job(
+            "imports_test_subset", selection=dg.AssetSelection.assets(*map(dg.AssetKey, _SUBSET)).without_checks()
+        )
         _JOB = dg.Definitions.merge(defs, dg.Definitions(jobs=[subset])).resolve_job_def(subset.name)
-    options = {"raise_on_error": False, "instance": instance or dg.DagsterInstance.ephemeral(),
-               "run_config": {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}}
+    options = {
+        "raise_on_error": False,
+        "instance": instance or dg.DagsterInstance.ephemeral(),
+        "run_config": {"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    }
     job = _JOB
     if console is not None:  # the CLI's progress line, summary and log file, as run_windows does
         job, console_options = console.instrument(job)
         options.update(console_options)
     if last is None or last == first:
         return job.execute_in_process(partition_key=first, **options)
-    return job.execute_in_process(tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
-                                  **options)
+    return job.execute_in_process(
+        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}, **options
+    )
 
 
 def _dumps(folder: Path) -> list[Path]:
-    return [_write(folder / f"d{i}.json", records=[{**r, "downloads": r["downloads"] * (i + 1)} for r in RECORDS],
-                   fetched_at=day) for i, day in enumerate(DAYS)]
+    return [
+        _write(
+            folder / f"d{i}.json",
+            records=[{**r, "downloads": r["downloads"] * (i + 1)} for r in RECORDS],
+            fetched_at=day,
+        )
+        for i, day in enumerate(DAYS)
+    ]
 
 
 def test_range_backfill_over_imports_equals_window_by_window(home, tmp_path, monkeypatch):
@@ -503,15 +620,22 @@ def test_range_backfill_over_imports_equals_window_by_window(home, tmp_path, mon
         assert ranged[name] == query(single, sql), name
 
     # By hand: Qwen 1000 + 300, Llama 700 in the first dump; twice that in the second. No all-time counter.
-    mart = query(home, "SELECT strftime(window_start, '%Y-%m-%d-%H:%M'), family, downloads_30d, downloads_all_time, "
-                       "n_models, rank_30d, rank_all_time, round(share_30d, 4) FROM marts.family_downloads ORDER BY 1, 2")
+    mart = query(
+        home,
+        "SELECT strftime(window_start, '%Y-%m-%d-%H:%M'), family, downloads_30d, downloads_all_time, "
+        "n_models, rank_30d, rank_all_time, round(share_30d, 4) FROM marts.family_downloads ORDER BY 1, 2",
+    )
     assert mart == [
-        (K1, "Llama", 700, None, 1, 2, None, 0.35), (K1, "Qwen", 1300, None, 2, 1, None, 0.65),
-        (K3, "Llama", 1400, None, 1, 2, None, 0.35), (K3, "Qwen", 2600, None, 2, 1, None, 0.65),
+        (K1, "Llama", 700, None, 1, 2, None, 0.35),
+        (K1, "Qwen", 1300, None, 2, 1, None, 0.65),
+        (K3, "Llama", 1400, None, 1, 2, None, 0.35),
+        (K3, "Qwen", 2600, None, 2, 1, None, 0.65),
     ]  # and no row at all for 2026-10-01-15:00: it was not observed (no zero-filling)
     log = [(k, s, o) for src, k, s, o, *_ in ranged["meta.snapshot_log"] if src == "hub_models"]
     assert log == [(K1, "imported", "imported"), ("2026-10-01-15:00", "missing", None), (K3, "imported", "imported")]
-    message = query(home, f"SELECT message FROM meta.snapshot_log WHERE source = 'hub_models' AND window_key = '{K1}'")[0][0]
+    message = query(home, f"SELECT message FROM meta.snapshot_log WHERE source = 'hub_models' AND window_key = '{K1}'")[
+        0
+    ][0]
     assert "absent fields (NULL): downloadsAllTime" in message
     assert query(home, "SELECT count(*) FROM raw.hub_models WHERE model_id = 'someone/not-tracked'") == [(0,)]
 
@@ -542,8 +666,10 @@ def test_cli_import_loads_and_status_lists_windows(home, tmp_path, monkeypatch, 
     assert cli(["import", str(changed), "--replace"]) == 0
     # the run reaches the next landed window too: its deltas now compare with the replaced data
     assert f"loading {K1} .. {K3} in one run" in capsys.readouterr().out
-    assert query(home, "SELECT family, downloads_30d FROM marts.family_downloads WHERE window_start = "
-                       "TIMESTAMP '2026-10-01 09:00:00'") == [("Llama", 700)]
+    assert query(
+        home,
+        "SELECT family, downloads_30d FROM marts.family_downloads WHERE window_start = TIMESTAMP '2026-10-01 09:00:00'",
+    ) == [("Llama", 700)]
     assert cli(["import", str(changed), "--observed-at", "2026-10-01T10:30:00"]) == 2
     assert "has no time zone" in capsys.readouterr().err
 
@@ -571,15 +697,21 @@ def test_real_dumps_flow_to_family_downloads(home, monkeypatch):
     keys = sorted({k for k, _ in expected})
     assert keys == ["2026-08-07-09:00", "2026-08-07-21:00", "2026-08-08-21:00", "2026-08-09-21:00", "2026-08-10-21:00"]
     assert _run(keys[0], keys[-1]).success
-    rows = query(home, "SELECT strftime(window_start, '%Y-%m-%d-%H:%M'), family, downloads_30d, n_models, "
-                       "downloads_all_time FROM marts.family_downloads")
+    rows = query(
+        home,
+        "SELECT strftime(window_start, '%Y-%m-%d-%H:%M'), family, downloads_30d, n_models, "
+        "downloads_all_time FROM marts.family_downloads",
+    )
     assert {(k, f): (d, n) for k, f, d, n, _ in rows} == expected
     assert {a for *_, a in rows} == {None}  # the dumps have no downloadsAllTime: unknown, not 0
     assert ("2026-08-07-09:00", "Qwen") in expected
     status = dict(query(home, "SELECT status, count(*) FROM meta.snapshot_log WHERE source = 'hub_models' GROUP BY 1"))
     assert status == {"imported": 5, "missing": 10}
-    assert query(home, "SELECT count(*) FROM marts.family_downloads WHERE window_start NOT IN "
-                       "(SELECT window_start FROM meta.snapshot_log WHERE source = 'hub_models' AND status = 'imported')") == [(0,)]
+    assert query(
+        home,
+        "SELECT count(*) FROM marts.family_downloads WHERE window_start NOT IN "
+        "(SELECT window_start FROM meta.snapshot_log WHERE source = 'hub_models' AND status = 'imported')",
+    ) == [(0,)]
 
 
 def window_key_of(fetched_at: str) -> str:

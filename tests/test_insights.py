@@ -19,8 +19,9 @@ from hubsignal.settings import DEFAULT_FAMILIES_FILE, Settings
 from tests.conftest import query
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; "
-                                    ".ci/run installs it)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run installs it)"
+)
 STATUS = re.compile(r"Last: \d\d:\d\d UTC \| Next: \d\d:\d\d UTC")
 
 
@@ -62,11 +63,26 @@ class Chromium:
     def __init__(self):
         self.profile = tempfile.mkdtemp(prefix="hubsignal-chromium-")
         self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-default-apps", "--remote-debugging-port=0", f"--user-data-dir={self.profile}",
-             "--window-size=1300,2000", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-default-apps",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.profile}",
+                "--window-size=1300,2000",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         url, deadline = None, time.monotonic() + 30
         while url is None and time.monotonic() < deadline:
             line = self.proc.stderr.readline()
@@ -172,8 +188,11 @@ def test_page_in_chromium_matches_the_warehouse(demo_run, chromium):
     session = chromium.load(page.as_uri())
     facts = json.loads(chromium.evaluate(session, PAGE_FACTS))
 
-    leader, gap, rate = query(home, "SELECT leader_family, mean_gap_pp, contamination_disclosure_rate "
-                                    "FROM marts.headline_kpis ORDER BY window_start DESC LIMIT 1")[0]
+    leader, gap, rate = query(
+        home,
+        "SELECT leader_family, mean_gap_pp, contamination_disclosure_rate "
+        "FROM marts.headline_kpis ORDER BY window_start DESC LIMIT 1",
+    )[0]
     assert leader and gap is not None and rate is not None
     assert facts["leader"] == leader
     assert facts["gap"] == f"{gap:.1f}pp"
@@ -216,8 +235,7 @@ def test_materializations_carry_schema_row_counts_and_previews(demo_run):
     import dagster as dg
 
     _, result = demo_run
-    meta = {e.asset_key.to_user_string(): e.materialization.metadata
-            for e in result.get_asset_materialization_events()}
+    meta = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
     kpis = meta["marts/headline_kpis"]
     schema = kpis["dagster/column_schema"].schema
     assert isinstance(schema, dg.TableSchema)
@@ -233,10 +251,17 @@ def test_materializations_carry_schema_row_counts_and_previews(demo_run):
 
 
 def test_contract_columns_are_parsed_from_the_readme_syntax():
-    cols = parse_columns("`window_start`, `relation` (`finetune`/`adapter`; `any` when bare), "
-                         "`gap_pp` = legacy − LiveBench (points), `mean_gap_pp` and `mean_gap_release_date` (mean gap)")
-    assert cols == {"window_start": "", "relation": "finetune/adapter; any when bare",
-                    "gap_pp": "= legacy − LiveBench (points)", "mean_gap_pp": "mean gap", "mean_gap_release_date": "mean gap"}
+    cols = parse_columns(
+        "`window_start`, `relation` (`finetune`/`adapter`; `any` when bare), "
+        "`gap_pp` = legacy − LiveBench (points), `mean_gap_pp` and `mean_gap_release_date` (mean gap)"
+    )
+    assert cols == {
+        "window_start": "",
+        "relation": "finetune/adapter; any when bare",
+        "gap_pp": "= legacy − LiveBench (points)",
+        "mean_gap_pp": "mean gap",
+        "mean_gap_release_date": "mean gap",
+    }
 
 
 def test_report_command_prints_the_path(home, capsys):

@@ -3,7 +3,7 @@ cards' model-index / evalResults read raw through the fake Hub and parsed defens
 
 import gzip
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -21,9 +21,10 @@ from tests.fakes.fake_hub import FakeHub, make_model
 LEGACY = SHARED_DATA / "legacy_benchmarks"
 LLM_STATS = LEGACY / "llm_stats" / "llmstats_benchmark_scores.csv"
 OLL = LEGACY / "open_llm_leaderboard" / "open_llm_leaderboard_v1_2024-07-07.csv"
-needs_real = pytest.mark.skipif(not LLM_STATS.is_file() or not OLL.is_file(),
-                                reason=f"real legacy benchmark files not found under {LEGACY}")
-UTC = timezone.utc
+needs_real = pytest.mark.skipif(
+    not LLM_STATS.is_file() or not OLL.is_file(), reason=f"real legacy benchmark files not found under {LEGACY}"
+)
+UTC = UTC
 GENERIC_HEADER = "model,benchmark,score,source_url,protocol,self_reported,reported_on\n"
 
 
@@ -43,6 +44,7 @@ def _one(frame, **where) -> dict:
 
 
 # ------------------------------------------------------------------------------------ adapters, real files
+
 
 @needs_real
 def test_llm_stats_fractions_become_percent_with_vendor_provenance():
@@ -94,10 +96,13 @@ def test_the_llm_stats_models_file_alone_is_refused_with_a_hint():
 
 def test_llm_stats_repo_ids_come_from_the_models_file_when_the_row_has_none(tmp_path):
     scores = tmp_path / "llmstats_benchmark_scores.csv"
-    scores.write_text("model_id,benchmark_id,score,is_self_reported,analysis_method\n"
-                      "acme-7b,mmlu,0.705,True,5-shot\nacme-7b,gpqa,0.31,False,0-shot\n")
+    scores.write_text(
+        "model_id,benchmark_id,score,is_self_reported,analysis_method\n"
+        "acme-7b,mmlu,0.705,True,5-shot\nacme-7b,gpqa,0.31,False,0-shot\n"
+    )
     (tmp_path / "llmstats_models.csv").write_text(
-        "model_id,name,organization_id,organization_name,hf_repo_id\nacme-7b,Acme 7B,acme,Acme Labs,acme/Acme-7B\n")
+        "model_id,name,organization_id,organization_name,hf_repo_id\nacme-7b,Acme 7B,acme,Acme Labs,acme/Acme-7B\n"
+    )
     _, frame, _ = _adapt_file(scores)
     mmlu = _one(frame, benchmark="mmlu")
     assert mmlu["hf_repo_id"] == "acme/Acme-7B" and mmlu["score"] == pytest.approx(70.5)
@@ -107,30 +112,45 @@ def test_llm_stats_repo_ids_come_from_the_models_file_when_the_row_has_none(tmp_
 
 def test_generic_csv(tmp_path):
     path = tmp_path / "claims.csv"
-    path.write_text(GENERIC_HEADER.replace("\n", ",hf_repo_id\n")
-                    + "Acme 7B Instruct,MMLU (5-shot),71.5,https://acme.example/blog,5-shot,yes,2026-03-01,acme/Acme-7B\n"
-                    + "acme_7b,cais/mmlu,70,,,FALSE,,\n"
-                    + "Acme 7B Instruct,GSM8K,80.25,https://acme.example/blog,4-shot,true,2026-03-01T10:00:00Z,\n")
+    path.write_text(
+        GENERIC_HEADER.replace("\n", ",hf_repo_id\n")
+        + "Acme 7B Instruct,MMLU (5-shot),71.5,https://acme.example/blog,5-shot,yes,2026-03-01,acme/Acme-7B\n"
+        + "acme_7b,cais/mmlu,70,,,FALSE,,\n"
+        + "Acme 7B Instruct,GSM8K,80.25,https://acme.example/blog,4-shot,true,2026-03-01T10:00:00Z,\n"
+    )
     adapter, frame, notes = _adapt_file(path)
     assert adapter == "generic_csv" and notes == [] and frame.height == 3
     first = frame.row(0, named=True)
-    assert (first["benchmark"], first["score"], first["self_reported"], first["hf_repo_id"]) == ("mmlu", 71.5, True, "acme/Acme-7B")
+    assert (first["benchmark"], first["score"], first["self_reported"], first["hf_repo_id"]) == (
+        "mmlu",
+        71.5,
+        True,
+        "acme/Acme-7B",
+    )
     assert first["reported_on"].isoformat() == "2026-03-01" and first["source_record"] == "line 2"
     second = frame.row(1, named=True)
-    assert (second["benchmark"], second["self_reported"], second["protocol"], second["source_url"]) == ("mmlu", False, None, None)
+    assert (second["benchmark"], second["self_reported"], second["protocol"], second["source_url"]) == (
+        "mmlu",
+        False,
+        None,
+        None,
+    )
     assert frame.row(2, named=True)["benchmark"] == "gsm8k"
 
 
-@pytest.mark.parametrize("body, where", [
-    (GENERIC_HEADER + "m,mmlu,70,,5-shot,true,\nm,mmlu,seventy,,5-shot,true,\n", "line 3, column 'score'"),
-    (GENERIC_HEADER + "m,mmlu,170,,5-shot,true,\n", "line 2, column 'score': 170.0 is outside 0-100"),
-    (GENERIC_HEADER + "m,mmlu,70,,5-shot,maybe,\n", "line 2, column 'self_reported'"),
-    (GENERIC_HEADER + "m,mmlu,70,,5-shot,true,01/02/2026\n", "line 2, column 'reported_on'"),
-    (GENERIC_HEADER + ",mmlu,70,,5-shot,true,\n", "line 2, column 'model': empty"),
-    (GENERIC_HEADER + "m,mmlu,70,,5-shot,true\n", "line 2: 6 fields, the header has 7"),
-    (GENERIC_HEADER + 'm,mmlu,70,"unterminated,5-shot,true,\n', "malformed CSV"),
-    ("model,benchmark,score\nm,mmlu,70\n", "unknown score-file format"),
-])
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        (GENERIC_HEADER + "m,mmlu,70,,5-shot,true,\nm,mmlu,seventy,,5-shot,true,\n", "line 3, column 'score'"),
+        (GENERIC_HEADER + "m,mmlu,170,,5-shot,true,\n", "line 2, column 'score': 170.0 is outside 0-100"),
+        (GENERIC_HEADER + "m,mmlu,70,,5-shot,maybe,\n", "line 2, column 'self_reported'"),
+        (GENERIC_HEADER + "m,mmlu,70,,5-shot,true,01/02/2026\n", "line 2, column 'reported_on'"),
+        (GENERIC_HEADER + ",mmlu,70,,5-shot,true,\n", "line 2, column 'model': empty"),
+        (GENERIC_HEADER + "m,mmlu,70,,5-shot,true\n", "line 2: 6 fields, the header has 7"),
+        (GENERIC_HEADER + 'm,mmlu,70,"unterminated,5-shot,true,\n', "malformed CSV"),
+        ("model,benchmark,score\nm,mmlu,70\n", "unknown score-file format"),
+    ],
+)
 def test_a_malformed_file_is_rejected_naming_file_and_line_and_nothing_lands(tmp_path, body, where):
     path = tmp_path / "bad_claims.csv"
     path.write_text(body)
@@ -157,6 +177,7 @@ def test_canonical_benchmark_ids():
 
 
 # ------------------------------------------------------------------------------------ landing score files
+
 
 @needs_real
 def test_land_score_file_lands_as_received_in_the_observation_window(tmp_path):
@@ -187,8 +208,11 @@ def _run(keys: tuple[str, str], assets: list[list[str]]):
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     job = defs.resolve_job_def(JOB_NAME)
-    options = {"asset_selection": [dg.AssetKey(a) for a in assets], "raise_on_error": False,
-               "instance": dg.DagsterInstance.ephemeral()}
+    options = {
+        "asset_selection": [dg.AssetKey(a) for a in assets],
+        "raise_on_error": False,
+        "instance": dg.DagsterInstance.ephemeral(),
+    }
     if keys[0] == keys[1]:
         options["partition_key"] = keys[0]
     else:
@@ -211,14 +235,31 @@ def test_score_files_load_through_the_job_each_replacing_only_its_own_rows(home,
         assert land_score_file(landing, path, observed_at=at + timedelta(hours=1)).landed
     result = _run(("2026-03-02-03:00", "2026-03-02-09:00"), [["raw", "legacy_scores"], ["staging", "legacy_scores"]])
     assert result.success, _failures(result)
-    assert query(home, "SELECT source_model, benchmark, score, self_reported, origin FROM raw.legacy_scores ORDER BY 1, 2") == [
-        ("acme-7b", "gsm8k", 60.0, True, "imported"), ("acme-7b", "mmlu", 70.0, True, "imported"),
-        ("beta-2", "mmlu", 55.5, False, "imported"), ("gamma-1", "mmlu", 44.0, True, "imported")]
-    log = query(home, "SELECT window_key, status, n_records FROM meta.snapshot_log WHERE source LIKE 'score_files/%' ORDER BY 1, 3")
-    assert log == [("2026-03-02-03:00", "imported", 1), ("2026-03-02-03:00", "imported", 2), ("2026-03-02-09:00", "imported", 1)]
-    assert query(home, "SELECT count(*) FROM meta.snapshot_log WHERE status = 'missing' AND source LIKE 'score_files/%'") == [(0,)]
+    assert query(
+        home, "SELECT source_model, benchmark, score, self_reported, origin FROM raw.legacy_scores ORDER BY 1, 2"
+    ) == [
+        ("acme-7b", "gsm8k", 60.0, True, "imported"),
+        ("acme-7b", "mmlu", 70.0, True, "imported"),
+        ("beta-2", "mmlu", 55.5, False, "imported"),
+        ("gamma-1", "mmlu", 44.0, True, "imported"),
+    ]
+    log = query(
+        home,
+        "SELECT window_key, status, n_records FROM meta.snapshot_log WHERE source LIKE 'score_files/%' ORDER BY 1, 3",
+    )
+    assert log == [
+        ("2026-03-02-03:00", "imported", 1),
+        ("2026-03-02-03:00", "imported", 2),
+        ("2026-03-02-09:00", "imported", 1),
+    ]
+    assert query(
+        home, "SELECT count(*) FROM meta.snapshot_log WHERE status = 'missing' AND source LIKE 'score_files/%'"
+    ) == [(0,)]
     assert query(home, "SELECT source_model, shots FROM staging.legacy_scores WHERE benchmark = 'mmlu' ORDER BY 1") == [
-        ("acme-7b", 5), ("beta-2", 5), ("gamma-1", 0)]
+        ("acme-7b", 5),
+        ("beta-2", 5),
+        ("gamma-1", 0),
+    ]
     # A re-run is idempotent.
     assert _run(("2026-03-02-03:00", "2026-03-02-09:00"), [["raw", "legacy_scores"]]).success
     assert query(home, "SELECT count(*) FROM raw.legacy_scores") == [(4,)]
@@ -226,7 +267,10 @@ def test_score_files_load_through_the_job_each_replacing_only_its_own_rows(home,
 
 # ------------------------------------------------------------------------------------ model cards, defensive
 
-OLL_BOT = {"name": "Open LLM Leaderboard", "url": "https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard"}
+OLL_BOT = {
+    "name": "Open LLM Leaderboard",
+    "url": "https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard",
+}
 
 
 def _result(dataset, metrics, source=None):
@@ -238,27 +282,50 @@ def _result(dataset, metrics, source=None):
 
 def test_card_parsing_handles_the_crash_hazard_shapes():
     body = {
-        "model-index": [{"name": "Acme-7B", "results": [
-            _result({"name": "MMLU (5-Shot)", "type": "cais/mmlu", "config": "all", "args": {"num_few_shot": 5}},
-                    [{"type": "acc", "value": 64.2, "name": "accuracy"}], OLL_BOT),
-            _result({"name": "MMLU", "type": "mmlu", "args": {"num_few_shot": "5"}},
-                    [{"type": "acc", "value": 0.705}], {"name": "Acme evaluation"}),  # a name but no url
-            _result({"name": "GSM8K (5-shot)", "type": "gsm8k"}, [{"type": "acc", "value": "n/a"}], "our own run"),
-            _result({"name": "ARC", "type": "ai2_arc", "config": "ARC-Challenge"}, [{"value": 250}], ["odd"]),
-            "not a result",
-            _result({"name": "HellaSwag"}, "not a list"),
-        ]}],
+        "model-index": [
+            {
+                "name": "Acme-7B",
+                "results": [
+                    _result(
+                        {"name": "MMLU (5-Shot)", "type": "cais/mmlu", "config": "all", "args": {"num_few_shot": 5}},
+                        [{"type": "acc", "value": 64.2, "name": "accuracy"}],
+                        OLL_BOT,
+                    ),
+                    _result(
+                        {"name": "MMLU", "type": "mmlu", "args": {"num_few_shot": "5"}},
+                        [{"type": "acc", "value": 0.705}],
+                        {"name": "Acme evaluation"},
+                    ),  # a name but no url
+                    _result(
+                        {"name": "GSM8K (5-shot)", "type": "gsm8k"}, [{"type": "acc", "value": "n/a"}], "our own run"
+                    ),
+                    _result({"name": "ARC", "type": "ai2_arc", "config": "ARC-Challenge"}, [{"value": 250}], ["odd"]),
+                    "not a result",
+                    _result({"name": "HellaSwag"}, "not a list"),
+                ],
+            }
+        ],
         "evalResults": [
-            {"filename": ".eval_results/gsm8k.yaml", "verified": True, "pullRequest": 44,
-             "data": {"dataset": {"id": "openai/gsm8k", "task_id": "main"}, "value": 86.2, "date": "2024-04-22",
-                      "source": {"url": "https://acme.example/eval"}}},
+            {
+                "filename": ".eval_results/gsm8k.yaml",
+                "verified": True,
+                "pullRequest": 44,
+                "data": {
+                    "dataset": {"id": "openai/gsm8k", "task_id": "main"},
+                    "value": 86.2,
+                    "date": "2024-04-22",
+                    "source": {"url": "https://acme.example/eval"},
+                },
+            },
             {"filename": ".eval_results/broken.yaml", "error": "Invalid YAML"},
             {"filename": ".eval_results/noid.yaml", "data": {"dataset": {"task_id": "x"}, "value": 1}},
         ],
     }
     rows, notes = card_scores.parse_card("acme/Acme-7B", body)
-    got = sorted((r["source_record"], r["benchmark"], round(r["score"], 6), r["protocol"], r["self_reported"],
-                  r["reported_by"]) for r in rows)
+    got = sorted(
+        (r["source_record"], r["benchmark"], round(r["score"], 6), r["protocol"], r["self_reported"], r["reported_by"])
+        for r in rows
+    )
     assert got == [
         ("evalResults[0] (.eval_results/gsm8k.yaml)", "gsm8k", 86.2, None, True, "acme"),
         ("model-index[0].results[0].metrics[0]", "mmlu", 64.2, "5-shot", False, "Open LLM Leaderboard"),
@@ -270,19 +337,27 @@ def test_card_parsing_handles_the_crash_hazard_shapes():
     assert gsm["source_flags"] == ["verified"] and gsm["reported_on"].isoformat() == "2024-04-22"
     text = "\n".join(notes)
     assert all(n.startswith("acme/Acme-7B") for n in notes)
-    for expected in ("results[2].metrics[0]: value 'n/a' is not a number", "results[3]: `source` is a list",
-                     "results[3].metrics[0]: value 250 is not on a 0-1 or 0-100 scale", "results[4]: no dataset",
-                     "results[5]: no dataset", "broken.yaml): the Hub could not read this eval-results file (Invalid YAML)",
-                     "noid.yaml): no dataset id"):
+    for expected in (
+        "results[2].metrics[0]: value 'n/a' is not a number",
+        "results[3]: `source` is a list",
+        "results[3].metrics[0]: value 250 is not on a 0-1 or 0-100 scale",
+        "results[4]: no dataset",
+        "results[5]: no dataset",
+        "broken.yaml): the Hub could not read this eval-results file (Invalid YAML)",
+        "noid.yaml): no dataset id",
+    ):
         assert expected in text, (expected, text)
 
 
-@pytest.mark.parametrize("body, note", [
-    ({"model-index": {"name": "x"}}, "model-index is a dict, not a list"),
-    ({"model-index": [{"results": None}]}, "model-index[0]: no list of results"),
-    ({"evalResults": "nope"}, "evalResults is a str, not a list"),
-    ([1, 2], "the answer is a list, not an object"),
-])
+@pytest.mark.parametrize(
+    "body, note",
+    [
+        ({"model-index": {"name": "x"}}, "model-index is a dict, not a list"),
+        ({"model-index": [{"results": None}]}, "model-index[0]: no list of results"),
+        ({"evalResults": "nope"}, "evalResults is a str, not a list"),
+        ([1, 2], "the answer is a list, not an object"),
+    ],
+)
 def test_an_off_spec_card_is_skipped_with_a_note_naming_the_repo(body, note):
     rows, notes = card_scores.parse_card("org/model", body)
     assert rows == [] and len(notes) == 1 and notes[0].startswith("org/model") and note in notes[0]
@@ -290,16 +365,42 @@ def test_an_off_spec_card_is_skipped_with_a_note_naming_the_repo(body, note):
 
 # A model whose evalResults item lacks dataset.id: huggingface_hub's own parser raises on it (KeyError).
 CARD_MODELS = [
-    make_model("Qwen/Qwen3-8B", downloads=300, tags=["text-generation"], **{
-        "model-index": [{"name": "Qwen3-8B", "results": [
-            _result({"name": "MMLU", "type": "cais/mmlu", "args": {"num_few_shot": 5}}, [{"type": "acc", "value": 76.9}],
-                    {"name": "Qwen"}),
-            _result({"name": "MMLU (5-Shot)", "type": "cais/mmlu"}, [{"type": "acc", "value": 74.1}], OLL_BOT)]}],
-        "evalResults": [{"filename": ".eval_results/x.yaml", "data": {"dataset": {"task_id": "x"}, "value": 1}}]}),
+    make_model(
+        "Qwen/Qwen3-8B",
+        downloads=300,
+        tags=["text-generation"],
+        **{
+            "model-index": [
+                {
+                    "name": "Qwen3-8B",
+                    "results": [
+                        _result(
+                            {"name": "MMLU", "type": "cais/mmlu", "args": {"num_few_shot": 5}},
+                            [{"type": "acc", "value": 76.9}],
+                            {"name": "Qwen"},
+                        ),
+                        _result(
+                            {"name": "MMLU (5-Shot)", "type": "cais/mmlu"}, [{"type": "acc", "value": 74.1}], OLL_BOT
+                        ),
+                    ],
+                }
+            ],
+            "evalResults": [{"filename": ".eval_results/x.yaml", "data": {"dataset": {"task_id": "x"}, "value": 1}}],
+        },
+    ),
     make_model("Qwen/Qwen2.5-7B-Instruct", downloads=250, **{"model-index": "garbage"}),
-    make_model("meta-llama/Llama-3.1-8B-Instruct", downloads=400, **{
-        "evalResults": [{"filename": ".eval_results/mmlu.yaml", "data": {
-            "dataset": {"id": "cais/mmlu", "task_id": "all"}, "value": 0.694, "source": "Meta"}}]}),
+    make_model(
+        "meta-llama/Llama-3.1-8B-Instruct",
+        downloads=400,
+        **{
+            "evalResults": [
+                {
+                    "filename": ".eval_results/mmlu.yaml",
+                    "data": {"dataset": {"id": "cais/mmlu", "task_id": "all"}, "value": 0.694, "source": "Meta"},
+                }
+            ]
+        },
+    ),
     make_model("google/gemma-3-4b-it", downloads=200),
 ]
 
@@ -309,14 +410,19 @@ def test_card_scores_live_through_the_fake_hub(home, monkeypatch):
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
         monkeypatch.setenv("HUBSIGNAL_CARDS_TOP_N", "2")
         key = window_key(latest_closed_window())
-        result = _run((key, key), [["raw", "hub_models"], ["staging", "families"], ["raw", "legacy_scores"],
-                                   ["staging", "legacy_scores"]])
+        result = _run(
+            (key, key),
+            [["raw", "hub_models"], ["staging", "families"], ["raw", "legacy_scores"], ["staging", "legacy_scores"]],
+        )
         assert result.success, _failures(result)
         infos = [r for r in hub.requests_to("/api/models/")]
         assert sorted(r.path for r in infos) == sorted(f"/api/models/{m['id']}" for m in CARD_MODELS)
         assert all(r.query["expand"] == ["model-index", "evalResults"] for r in infos)
-    rows = query(home, "SELECT source_model, benchmark, score, protocol, self_reported, reported_by, origin "
-                       "FROM raw.legacy_scores ORDER BY source_model, score")
+    rows = query(
+        home,
+        "SELECT source_model, benchmark, score, protocol, self_reported, reported_by, origin "
+        "FROM raw.legacy_scores ORDER BY source_model, score",
+    )
     assert rows == [
         ("Qwen/Qwen3-8B", "mmlu", 74.1, "5-shot", False, "Open LLM Leaderboard", "live"),
         ("Qwen/Qwen3-8B", "mmlu", 76.9, "5-shot", True, "Qwen", "live"),

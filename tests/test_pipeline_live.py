@@ -49,7 +49,9 @@ def test_live_window_lands_loads_and_builds_the_mart(home, hub):
     result = run_windows(key)
     assert hub_ok(result), _failure_messages(result)
 
-    listing = [r for r in hub.requests_to("/api/models") if r.path == "/api/models" and r.query.get("author") == ["Qwen"]]
+    listing = [
+        r for r in hub.requests_to("/api/models") if r.path == "/api/models" and r.query.get("author") == ["Qwen"]
+    ]
     assert len(listing) == 3  # 5 Qwen models, page size 2: the real client followed the absolute Link twice
     assert listing[0].query["sort"] == ["createdAt"]
     assert {"downloads", "downloadsAllTime", "tags", "gated"} <= set(listing[0].query["expand"])
@@ -63,11 +65,16 @@ def test_live_window_lands_loads_and_builds_the_mart(home, hub):
     assert parents == [{"relation": "finetune", "model_id": "Qwen/Qwen3-8B-Base"}]
     rows = query(home, "SELECT family, downloads_all_time, downloads_30d, n_models FROM marts.family_downloads")
     assert {f: (a, d, n) for f, a, d, n in rows} == EXPECTED_FAMILIES
-    children = dict(query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id = 'Qwen/Qwen3-8B-Base'"))
+    children = dict(
+        query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id = 'Qwen/Qwen3-8B-Base'")
+    )
     assert children == CHILDREN["Qwen/Qwen3-8B-Base"]
-    assert query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id LIKE 'meta-llama/Llama-3.1%'") == [("any", 1234)]
-    assert query(home, "SELECT source, status, origin FROM meta.snapshot_log WHERE source LIKE 'hub%' ORDER BY source") == [
-        ("hub_children_counts", "observed", "live"), ("hub_models", "observed", "live")]
+    assert query(
+        home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id LIKE 'meta-llama/Llama-3.1%'"
+    ) == [("any", 1234)]
+    assert query(
+        home, "SELECT source, status, origin FROM meta.snapshot_log WHERE source LIKE 'hub%' ORDER BY source"
+    ) == [("hub_children_counts", "observed", "live"), ("hub_models", "observed", "live")]
     assert (home / "published" / "warehouse.duckdb").is_file()
 
 
@@ -116,7 +123,8 @@ def test_past_windows_without_data_are_missing_not_zero(home, hub):
     assert run_windows(first, last).success
     assert hub.requests_to("/api/models") == []  # only the window that just closed is ever fetched live
     assert query(home, "SELECT window_key, status FROM meta.snapshot_log WHERE source = 'hub_models' ORDER BY 1") == [
-        (window_key(latest - timedelta(hours=h)), "missing") for h in (18, 12, 6)]
+        (window_key(latest - timedelta(hours=h)), "missing") for h in (18, 12, 6)
+    ]
     assert query(home, "SELECT count(*) FROM marts.family_downloads") == [(0,)]
 
 
@@ -146,8 +154,10 @@ MALFORMED = {"Qwen/Qwen3-8B-Base": "not_json", "Qwen/Qwen3-8B": "children_shape"
 
 def test_one_models_malformed_answers_never_fail_a_window(home, monkeypatch):
     livebench_files = {"table_2024_08_31.csv": "model,r1\nm,1\n", "categories_2024_08_31.json": '{"R": ["r1"]}'}
-    with FakeHub(models=MODELS, children=CHILDREN, page_size=2, malformed=MALFORMED) as fake, \
-            FakeLiveBench(livebench_files) as livebench:
+    with (
+        FakeHub(models=MODELS, children=CHILDREN, page_size=2, malformed=MALFORMED) as fake,
+        FakeLiveBench(livebench_files) as livebench,
+    ):
         monkeypatch.setenv("HF_ENDPOINT", fake.url)
         monkeypatch.setenv("LIVEBENCH_BASE_URL", livebench.url)
         monkeypatch.setenv("LIVEBENCH_RELEASES", "2024-08-31")
@@ -161,9 +171,12 @@ def test_one_models_malformed_answers_never_fail_a_window(home, monkeypatch):
     errors = query(home, "SELECT source, record, reason FROM meta.record_errors ORDER BY source, record")
     html = "model_info answer is not JSON (Expecting value: line 1 column 1 (char 0))"
     assert [(s, r) for s, r, _ in errors] == [
-        ("hub_children_counts", "Qwen/Qwen3-8B"), ("hub_children_counts", "Qwen/Qwen3-8B-Base"),
+        ("hub_children_counts", "Qwen/Qwen3-8B"),
+        ("hub_children_counts", "Qwen/Qwen3-8B-Base"),
         ("model_card_scores", "Qwen/Qwen3-8B-Base"),
-        ("model_cards", "Qwen/Qwen3-8B-Base"), ("model_cards", "google/gemma-3-4b-it")]
+        ("model_cards", "Qwen/Qwen3-8B-Base"),
+        ("model_cards", "google/gemma-3-4b-it"),
+    ]
     reasons = {(s, r): why for s, r, why in errors}
     assert reasons[("hub_children_counts", "Qwen/Qwen3-8B")] == "childrenModelCount has an unexpected shape: lots"
     assert reasons[("hub_children_counts", "Qwen/Qwen3-8B-Base")].startswith(html)
@@ -174,7 +187,9 @@ def test_one_models_malformed_answers_never_fail_a_window(home, monkeypatch):
     # Every other model loaded: the children of the others, the cards of the others.
     counted = {m for (m,) in query(home, "SELECT DISTINCT model_id FROM raw.hub_children_counts")}
     assert not counted & {"Qwen/Qwen3-8B", "Qwen/Qwen3-8B-Base"}
-    assert query(home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id LIKE 'meta-llama/Llama-3.1%'") == [("any", 1234)]
+    assert query(
+        home, "SELECT relation, n_children FROM raw.hub_children_counts WHERE model_id LIKE 'meta-llama/Llama-3.1%'"
+    ) == [("any", 1234)]
     cards = {m for (m,) in query(home, "SELECT model_id FROM raw.model_cards")}
     assert cards and not cards & {"Qwen/Qwen3-8B-Base", "google/gemma-3-4b-it"} and "Qwen/Qwen3-8B" in cards
     message = query(home, "SELECT message FROM meta.snapshot_log WHERE source = 'model_cards'")[0][0]
@@ -183,8 +198,11 @@ def test_one_models_malformed_answers_never_fail_a_window(home, monkeypatch):
 
     # The warn checks report them, one row per window; nothing downstream was stopped.
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    for name, n in (("hub_children_counts_record_errors", 2), ("model_cards_record_errors", 2),
-                    ("legacy_scores_record_errors", 1)):
+    for name, n in (
+        ("hub_children_counts_record_errors", 2),
+        ("model_cards_record_errors", 2),
+        ("legacy_scores_record_errors", 1),
+    ):
         assert not checks[name].passed and checks[name].severity.value == "WARN", name
         assert checks[name].metadata["offending_rows"].value == 1, name  # one window
 

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from hubsignal.families import load_families
 from demo.hub import build_sample_archive
+from hubsignal.families import load_families
 from hubsignal.quality import gx_suites
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from hubsignal.warehouse import open_warehouse
 from pipelines.definitions import defs
-from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from tests.quality_fixtures import build, hub_rows, w
 
 SUITES = {s.name: s for s in gx_suites.SUITES}
@@ -27,34 +27,114 @@ def _frame(rows):
 
 
 GOOD = {
-    "raw_hub_models": lambda: _frame([{k: v for k, v in r.items() if k in (
-        "window_start", "snapshot_ts", "model_id", "downloads_30d", "downloads_all_time", "likes", "created_at",
-        "gated", "origin")} for r in hub_rows(range(2))]),
-    "raw_livebench_scores": lambda: _frame([
-        {"fetched_window": T, "release_date": date(2025, 4, 25), "model": m, "task": t, "score": s, "category": c,
-         "origin": "synthetic_sample"}
-        for m, s in (("qwen3-8b", 41.5), ("llama-3.1-8b", None)) for t, c in (("web_of_lies", "reasoning"), ("LCB", "coding"))]),
-    "raw_legacy_scores": lambda: _frame([
-        {"window_start": T, "source": "llm_stats", "source_model": m, "benchmark": "mmlu", "score": s,
-         "observed_at": T, "origin": "imported"} for m, s in (("qwen-2.5-72b-instruct", 86.1), ("llama-3.1-70b", 83.6))]),
-    "marts_family_downloads": lambda: _frame([
-        {"window_start": T, "family": f, "downloads_all_time": a, "downloads_30d": d, "n_models": n, "share_30d": sh,
-         "rank_30d": r} for f, a, d, n, sh, r in (("Qwen", 9000, 720, 5, 0.6, 1), ("Llama", 10000, 480, 2, 0.4, 2))]),
-    "marts_family_downloads_adjusted": lambda: _frame([
-        {"window_start": T, "family": f, "downloads_30d": d, "downloads_30d_adjusted": a, "share_30d_adjusted": sh}
-        for f, d, a, sh in (("Qwen", 54000, 4040, 0.2877), ("Llama", 10000, 10000, 0.7123))]),
-    "marts_family_derivatives": lambda: _frame([
-        {"window_start": T, "family": f, "relation": r, "n_derivatives": d, "n_children": c}
-        for f, r, d, c in (("Qwen", "finetune", 320, 328), ("Qwen", "any", 12, 12), ("Llama", "adapter", 700, 716))]),
-    "marts_headline_kpis": lambda: _frame([
-        {"window_start": t, "leader_family": "Qwen", "top_family_share_30d": 0.31, "hhi_30d": 2210.5}
-        for t in (T, datetime(2026, 10, 1, 9))]),
-    "marts_benchmark_gap": lambda: _frame([
-        {"release_date": date(2025, 4, 25), "model_key": k, "family": f, "legacy_score": l, "livebench_global_average": g,
-         "gap_pp": l - g} for k, f, l, g in (("qwen2.5-72b-instruct", "Qwen", 86.1, 52.0), ("gpt-4o", None, 88.7, 55.3))]),
-    "marts_family_gap": lambda: _frame([
-        {"release_date": date(2025, 4, 25), "family": f, "n_models": n, "mean_gap_pp": m, "min_gap_pp": lo,
-         "max_gap_pp": hi} for f, n, m, lo, hi in (("Qwen", 2, 30.5, 27.0, 34.0), ("(untracked)", 1, 33.4, 33.4, 33.4))]),
+    "raw_hub_models": lambda: _frame(
+        [
+            {
+                k: v
+                for k, v in r.items()
+                if k
+                in (
+                    "window_start",
+                    "snapshot_ts",
+                    "model_id",
+                    "downloads_30d",
+                    "downloads_all_time",
+                    "likes",
+                    "created_at",
+                    "gated",
+                    "origin",
+                )
+            }
+            for r in hub_rows(range(2))
+        ]
+    ),
+    "raw_livebench_scores": lambda: _frame(
+        [
+            {
+                "fetched_window": T,
+                "release_date": date(2025, 4, 25),
+                "model": m,
+                "task": t,
+                "score": s,
+                "category": c,
+                "origin": "synthetic_sample",
+            }
+            for m, s in (("qwen3-8b", 41.5), ("llama-3.1-8b", None))
+            for t, c in (("web_of_lies", "reasoning"), ("LCB", "coding"))
+        ]
+    ),
+    "raw_legacy_scores": lambda: _frame(
+        [
+            {
+                "window_start": T,
+                "source": "llm_stats",
+                "source_model": m,
+                "benchmark": "mmlu",
+                "score": s,
+                "observed_at": T,
+                "origin": "imported",
+            }
+            for m, s in (("qwen-2.5-72b-instruct", 86.1), ("llama-3.1-70b", 83.6))
+        ]
+    ),
+    "marts_family_downloads": lambda: _frame(
+        [
+            {
+                "window_start": T,
+                "family": f,
+                "downloads_all_time": a,
+                "downloads_30d": d,
+                "n_models": n,
+                "share_30d": sh,
+                "rank_30d": r,
+            }
+            for f, a, d, n, sh, r in (("Qwen", 9000, 720, 5, 0.6, 1), ("Llama", 10000, 480, 2, 0.4, 2))
+        ]
+    ),
+    "marts_family_downloads_adjusted": lambda: _frame(
+        [
+            {"window_start": T, "family": f, "downloads_30d": d, "downloads_30d_adjusted": a, "share_30d_adjusted": sh}
+            for f, d, a, sh in (("Qwen", 54000, 4040, 0.2877), ("Llama", 10000, 10000, 0.7123))
+        ]
+    ),
+    "marts_family_derivatives": lambda: _frame(
+        [
+            {"window_start": T, "family": f, "relation": r, "n_derivatives": d, "n_children": c}
+            for f, r, d, c in (("Qwen", "finetune", 320, 328), ("Qwen", "any", 12, 12), ("Llama", "adapter", 700, 716))
+        ]
+    ),
+    "marts_headline_kpis": lambda: _frame(
+        [
+            {"window_start": t, "leader_family": "Qwen", "top_family_share_30d": 0.31, "hhi_30d": 2210.5}
+            for t in (T, datetime(2026, 10, 1, 9))
+        ]
+    ),
+    "marts_benchmark_gap": lambda: _frame(
+        [
+            {
+                "release_date": date(2025, 4, 25),
+                "model_key": k,
+                "family": f,
+                "legacy_score": legacy,
+                "livebench_global_average": g,
+                "gap_pp": legacy - g,
+            }
+            for k, f, legacy, g in (("qwen2.5-72b-instruct", "Qwen", 86.1, 52.0), ("gpt-4o", None, 88.7, 55.3))
+        ]
+    ),
+    "marts_family_gap": lambda: _frame(
+        [
+            {
+                "release_date": date(2025, 4, 25),
+                "family": f,
+                "n_models": n,
+                "mean_gap_pp": m,
+                "min_gap_pp": lo,
+                "max_gap_pp": hi,
+            }
+            for f, n, m, lo, hi in (("Qwen", 2, 30.5, 27.0, 34.0), ("(untracked)", 1, 33.4, 33.4, 33.4))
+        ]
+    ),
 }
 # suite -> (change that breaks row 0, the failing expectation, its column)
 BAD = {
@@ -62,12 +142,19 @@ BAD = {
     "raw_livebench_scores": ({"score": 104.0}, "expect_column_values_to_be_between", "score"),
     "raw_legacy_scores": ({"score": 0.861 * 1000}, "expect_column_values_to_be_between", "score"),
     "marts_family_downloads": ({"share_30d": 1.4}, "expect_column_values_to_be_between", "share_30d"),
-    "marts_family_downloads_adjusted": ({"downloads_30d_adjusted": 60000}, "expect_column_pair_values_a_to_be_greater_than_b",
-                                        "downloads_30d >= downloads_30d_adjusted"),
+    "marts_family_downloads_adjusted": (
+        {"downloads_30d_adjusted": 60000},
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "downloads_30d >= downloads_30d_adjusted",
+    ),
     "marts_family_derivatives": ({"relation": "derived"}, "expect_column_values_to_be_in_set", "relation"),
     "marts_headline_kpis": ({"hhi_30d": 12_000.0}, "expect_column_values_to_be_between", "hhi_30d"),
     "marts_benchmark_gap": ({"legacy_score": 861.0}, "expect_column_values_to_be_between", "legacy_score"),
-    "marts_family_gap": ({"min_gap_pp": 40.0}, "expect_column_pair_values_a_to_be_greater_than_b", "max_gap_pp >= min_gap_pp"),
+    "marts_family_gap": (
+        {"min_gap_pp": 40.0},
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "max_gap_pp >= min_gap_pp",
+    ),
 }
 
 
@@ -84,7 +171,9 @@ def test_each_suite_passes_on_a_good_batch_and_fails_on_a_bad_one(home, name):
     suite = SUITES[name]
     good = gx_suites.validate(suite, GOOD[name](), _batch(GOOD[name]()), docs_root=None)
     assert good.success, [(e.expectation, e.columns, e.examples) for e in good.expectations if not e.success]
-    assert len(good.expectations) == len(suite.expectations(gx_suites._gx())) and all(e.success for e in good.expectations)
+    assert len(good.expectations) == len(suite.expectations(gx_suites._gx())) and all(
+        e.success for e in good.expectations
+    )
 
     change, expectation, column = BAD[name]
     frame = GOOD[name]()
@@ -139,8 +228,10 @@ def test_the_gx_checks_run_in_the_job(home, monkeypatch):
     result = defs.resolve_job_def("hubsignal_6h").execute_in_process(
         tags={ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]},
         asset_selection=[dg.AssetKey(["raw", "hub_models"]), dg.AssetKey(["staging", "families"])],
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+    )
     assert result.success
     gx = {e.check_name: e for e in result.get_asset_check_evaluations() if e.check_name.startswith("gx_")}
     assert set(gx) == {"gx_raw_hub_models"}

@@ -13,31 +13,42 @@ from datetime import timedelta
 import dagster as dg
 import polars as pl
 import pytest
-
-from hubsignal.families import load_families
-from demo.hub import SAMPLE_BROKEN_WINDOW, build_sample_archive
-from hubsignal.landing import RawFile, land_window, read_window
-from hubsignal.windows import WINDOW, parse_window_key, window_key
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from demo.hub import SAMPLE_BROKEN_WINDOW, build_sample_archive
+from hubsignal.families import load_families
+from hubsignal.landing import RawFile, land_window, read_window
+from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from hubsignal.sources import HUB_MODELS
+from hubsignal.windows import WINDOW, parse_window_key, window_key
 from pipelines.cli import main
 from pipelines.definitions import defs
-from hubsignal.settings import DEFAULT_FAMILIES_FILE
 from tests.conftest import query
 
 FAMILIES = load_families(DEFAULT_FAMILIES_FILE)
 N = 6  # sample windows 0..4 as generated, window 5 crafted
-SELECTION = [dg.AssetKey(k.split("/")) for k in ("raw/hub_models", "raw/hub_children_counts", "staging/families",
-                                                  "staging/hub_models", "marts/family_downloads", "published/warehouse")]
+SELECTION = [
+    dg.AssetKey(k.split("/"))
+    for k in (
+        "raw/hub_models",
+        "raw/hub_children_counts",
+        "staging/families",
+        "staging/hub_models",
+        "marts/family_downloads",
+        "published/warehouse",
+    )
+]
 
 
 def run_windows(first, last, quiet=True):
     """pipelines.cli.run_windows on the Hub part of the graph: one run over the range, checks included."""
     return defs.resolve_job_def("hubsignal_6h").execute_in_process(
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
-        asset_selection=SELECTION, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+        asset_selection=SELECTION,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+    )
 
 
 @pytest.fixture
@@ -59,12 +70,25 @@ def sample(home, tmp_path, monkeypatch):
         for entry, body in good.files:
             items = mutate(entry["file"].split(".p")[0], json.loads(body))
             if items is not None:
-                files.append(RawFile(entry["file"].removesuffix(".gz"), json.dumps(items).encode(), len(items),
-                                     url=entry["url"], http_status=200))
+                files.append(
+                    RawFile(
+                        entry["file"].removesuffix(".gz"),
+                        json.dumps(items).encode(),
+                        len(items),
+                        url=entry["url"],
+                        http_status=200,
+                    )
+                )
         extra = {k: good.manifest[k] for k in ("orgs", "expand", "synthetic")}
-        land_window(landing, "hub_models", keys[-1], files, origin="synthetic_sample",
-                    fetched_at=parse_window_key(keys[-1]) + timedelta(hours=6, minutes=3),
-                    extra={**extra, "note": "SYNTHETIC test window, broken on purpose"})
+        land_window(
+            landing,
+            "hub_models",
+            keys[-1],
+            files,
+            origin="synthetic_sample",
+            fetched_at=parse_window_key(keys[-1]) + timedelta(hours=6, minutes=3),
+            extra={**extra, "note": "SYNTHETIC test window, broken on purpose"},
+        )
 
     return keys, land_bad
 
@@ -79,6 +103,7 @@ def _set(model_id, **fields):
             if item["id"] == model_id:
                 item.update(fields)
         return items
+
     return mutate
 
 
@@ -92,7 +117,9 @@ def _materialized(result) -> set[str]:
 
 
 def _status(home, key):
-    return query(home, "SELECT status, message FROM meta.snapshot_log WHERE source = 'hub_models' AND window_key = ?", [key])[0]
+    return query(
+        home, "SELECT status, message FROM meta.snapshot_log WHERE source = 'hub_models' AND window_key = ?", [key]
+    )[0]
 
 
 def _mart_windows(home):
@@ -112,30 +139,39 @@ def test_blocking_failure_stops_the_marts_quarantines_and_a_fixed_rerun_releases
     assert bad in failed.description and "quarantined" in failed.description
     done = _materialized(first)
     assert "raw/hub_models" in done
-    assert not {"staging/hub_models", "raw/hub_children_counts", "marts/family_downloads",
-                "published/warehouse"} & done  # the blocking check stopped everything downstream in this run
+    assert (
+        not {"staging/hub_models", "raw/hub_children_counts", "marts/family_downloads", "published/warehouse"} & done
+    )  # the blocking check stopped everything downstream in this run
     status, message = _status(home, bad)
     assert status == "quarantined" and message.startswith("check hub_models_downloads_non_negative: 1 offending row")
     assert "Qwen/Qwen3-8B" in message and "-7" in message
     assert (home / "landing" / "hub_models" / bad / "manifest.json").is_file()  # kept in the landing zone
-    assert query(home, f"SELECT count(*) > 0 FROM raw.hub_models WHERE window_start = '{parse_window_key(bad).replace(tzinfo=None)}'") == [(True,)]
+    assert query(
+        home,
+        f"SELECT count(*) > 0 FROM raw.hub_models WHERE window_start = '{parse_window_key(bad).replace(tzinfo=None)}'",
+    ) == [(True,)]
 
     # Plain re-run: the loader does not reload (or release) the unchanged window; marts are built without it.
     again = run_windows(keys[0], bad, quiet=True)
     assert again.success
     still = _evaluation(again, "hub_models_downloads_non_negative")
-    assert not still.passed and still.severity == dg.AssetCheckSeverity.WARN and "still quarantined" in still.description
+    assert (
+        not still.passed and still.severity == dg.AssetCheckSeverity.WARN and "still quarantined" in still.description
+    )
     assert _status(home, bad)[0] == "quarantined"
     assert _mart_windows(home) == N - 1
-    assert query(home, "SELECT count(*) FROM marts.family_downloads WHERE strftime(window_start, '%Y-%m-%d-%H:%M') = ?", [bad]) == [(0,)]
+    assert query(
+        home, "SELECT count(*) FROM marts.family_downloads WHERE strftime(window_start, '%Y-%m-%d-%H:%M') = ?", [bad]
+    ) == [(0,)]
 
     # The cause is fixed (here: the parser learns to drop negative counters; its version changes) -> released.
     original = HUB_MODELS.parse
 
     def fixed_parse(window, start):
         frame, notes = original(window, start)
-        return frame.with_columns(pl.when(pl.col("downloads_30d") < 0).then(None).otherwise(pl.col("downloads_30d"))
-                                  .alias("downloads_30d")), notes
+        return frame.with_columns(
+            pl.when(pl.col("downloads_30d") < 0).then(None).otherwise(pl.col("downloads_30d")).alias("downloads_30d")
+        ), notes
 
     monkeypatch.setattr(HUB_MODELS, "parser_version", "hub-test-fixed")
     monkeypatch.setattr(HUB_MODELS, "parse", fixed_parse)
@@ -147,7 +183,8 @@ def test_blocking_failure_stops_the_marts_quarantines_and_a_fixed_rerun_releases
     assert status == "observed" and message.startswith("released")
     assert _mart_windows(home) == N
     assert query(home, "SELECT check_name, released_by FROM meta.quarantine") == [
-        ("hub_models_downloads_non_negative", "re-run: check passes")]
+        ("hub_models_downloads_non_negative", "re-run: check passes")
+    ]
 
 
 def test_load_rules_quarantine_a_window_with_a_missing_org_before_it_loads(home, sample):
@@ -159,7 +196,9 @@ def test_load_rules_quarantine_a_window_with_a_missing_org_before_it_loads(home,
     assert first.success  # nothing of it was loaded: nothing downstream can see it
     status, message = _status(home, bad)
     assert status == "quarantined" and message == "load rules: configured org missing: 01-ai"
-    assert query(home, "SELECT count(*) FROM raw.hub_models WHERE strftime(window_start, '%Y-%m-%d-%H:%M') = ?", [bad]) == [(0,)]
+    assert query(
+        home, "SELECT count(*) FROM raw.hub_models WHERE strftime(window_start, '%Y-%m-%d-%H:%M') = ?", [bad]
+    ) == [(0,)]
     shown = _evaluation(first, "hub_models_quarantined_windows")
     assert not shown.passed and shown.severity == dg.AssetCheckSeverity.WARN
     assert "configured org missing: 01-ai" in shown.metadata["examples"].value
@@ -174,8 +213,15 @@ def test_load_rules_quarantine_a_window_with_a_missing_org_before_it_loads(home,
     crawl = _evaluation(second, "hub_models_partial_crawl")
     assert not crawl.passed and "released by override" in crawl.description
     assert _mart_windows(home) == N
-    assert query(home, "SELECT family FROM marts.family_downloads WHERE family = 'Yi' "
-                       "AND strftime(window_start, '%Y-%m-%d-%H:%M') = ?", [bad]) == []
+    assert (
+        query(
+            home,
+            "SELECT family FROM marts.family_downloads WHERE family = 'Yi' "
+            "AND strftime(window_start, '%Y-%m-%d-%H:%M') = ?",
+            [bad],
+        )
+        == []
+    )
 
 
 def test_the_sample_archive_has_one_deliberately_broken_window_that_gets_quarantined(home, tmp_path, monkeypatch):
@@ -186,12 +232,19 @@ def test_the_sample_archive_has_one_deliberately_broken_window_that_gets_quarant
     clean = build_sample_archive(tmp_path / "clean", FAMILIES, first_window=first, n_windows=3, broken_window=None)
     # only that window differs from an archive without it
     for source in ("hub_models", "hub_children_counts"):
-        assert (home / "landing" / source / first / "manifest.json").read_bytes() == \
-            (tmp_path / "clean" / source / first / "manifest.json").read_bytes()
-        assert (home / "landing" / source / broken_key / "manifest.json").read_bytes() != \
-            (tmp_path / "clean" / source / broken_key / "manifest.json").read_bytes()
+        assert (home / "landing" / source / first / "manifest.json").read_bytes() == (
+            tmp_path / "clean" / source / first / "manifest.json"
+        ).read_bytes()
+        assert (home / "landing" / source / broken_key / "manifest.json").read_bytes() != (
+            tmp_path / "clean" / source / broken_key / "manifest.json"
+        ).read_bytes()
     assert clean.window_keys[1] == broken_key
-    assert "partial crawl" in json.loads((home / "landing" / "hub_models" / broken_key / "manifest.json").read_text())["deliberately_broken"]
+    assert (
+        "partial crawl"
+        in json.loads((home / "landing" / "hub_models" / broken_key / "manifest.json").read_text())[
+            "deliberately_broken"
+        ]
+    )
 
     # A range run with a bad window: the window is quarantined and the check is contained (WARN), so the run
     # goes on and builds the marts of the good windows in the same run, without the bad one.
@@ -199,8 +252,12 @@ def test_the_sample_archive_has_one_deliberately_broken_window_that_gets_quarant
     assert result.success
     crawl = _evaluation(result, "hub_models_partial_crawl")
     assert not crawl.passed and crawl.severity == dg.AssetCheckSeverity.WARN and "quarantined" in crawl.description
-    assert query(home, "SELECT DISTINCT strftime(window_start, '%Y-%m-%d-%H:%M') FROM marts.family_downloads") == [(first,)]
+    assert query(home, "SELECT DISTINCT strftime(window_start, '%Y-%m-%d-%H:%M') FROM marts.family_downloads") == [
+        (first,)
+    ]
     status, message = _status(home, broken_key)
-    assert status == "quarantined" and message.startswith("check hub_models_partial_crawl: 1 offending row(s), e.g. family=Qwen")
+    assert status == "quarantined" and message.startswith(
+        "check hub_models_partial_crawl: 1 offending row(s), e.g. family=Qwen"
+    )
     assert "previous_n_models=7, n_models=5" in message
     assert _status(home, first)[0] == "observed"

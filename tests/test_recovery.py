@@ -31,10 +31,17 @@ COMPARED = {  # every column: none of these tables holds a load time
 
 
 def _env(home: Path, dagster_home: Path) -> dict[str, str]:
-    env = {**os.environ, "HUBSIGNAL_HOME": str(home), "DAGSTER_HOME": str(dagster_home),
-           "HUBSIGNAL_OFFLINE": "1", "HUBSIGNAL_GX": "off", "HF_HOME": str(home / "hf"),
-           "HF_ENDPOINT": "http://127.0.0.1:9", "LIVEBENCH_BASE_URL": "http://127.0.0.1:9",
-           "HF_HUB_DISABLE_TELEMETRY": "1"}
+    env = {
+        **os.environ,
+        "HUBSIGNAL_HOME": str(home),
+        "DAGSTER_HOME": str(dagster_home),
+        "HUBSIGNAL_OFFLINE": "1",
+        "HUBSIGNAL_GX": "off",
+        "HF_HOME": str(home / "hf"),
+        "HF_ENDPOINT": "http://127.0.0.1:9",
+        "LIVEBENCH_BASE_URL": "http://127.0.0.1:9",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
     env.pop("HUBSIGNAL_WAREHOUSE", None)
     return env
 
@@ -80,8 +87,10 @@ def test_a_killed_backfill_never_blocks_the_next_one(tmp_path):
 
         again = subprocess.run(backfill, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
         assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-        assert f"cleaned up run {dead.run_id[:8]} (pid {proc.pid} gone, was STARTED): marked failed, " \
-               f"1 pool slot freed" in again.stdout, again.stdout[-3000:]
+        assert (
+            f"cleaned up run {dead.run_id[:8]} (pid {proc.pid} gone, was STARTED): marked failed, "
+            f"1 pool slot freed" in again.stdout
+        ), again.stdout[-3000:]
 
         runs = {run.run_id: run for run in instance.get_runs()}
         assert runs[dead.run_id].status == dg.DagsterRunStatus.FAILURE
@@ -96,8 +105,9 @@ def test_a_killed_backfill_never_blocks_the_next_one(tmp_path):
 
     ref_home, ref_dagster_home, ref_keys = _setup(tmp_path / "uninterrupted", n_windows=4)
     assert ref_keys == keys
-    ref = subprocess.run(backfill, cwd=tmp_path, env=_env(ref_home, ref_dagster_home), capture_output=True,
-                         text=True, timeout=180)
+    ref = subprocess.run(
+        backfill, cwd=tmp_path, env=_env(ref_home, ref_dagster_home), capture_output=True, text=True, timeout=180
+    )
     assert ref.returncode == 0, ref.stdout[-3000:] + ref.stderr[-3000:]
     assert "cleaned up run" not in ref.stdout
     recovered, uninterrupted = _tables(home), _tables(ref_home)
@@ -116,18 +126,29 @@ def test_a_live_run_is_left_alone(tmp_path, home, monkeypatch):
     dead_tags.pop("hubsignal/pid_start", None)
     runs = {}
     for name, tags in {"live": process_tags(), "dead": dead_tags, "ui": {}}.items():
-        run = instance.add_run(dg.DagsterRun(job_name="hubsignal_6h", run_id=f"{name}0000" + "0" * 28,
-                                             status=dg.DagsterRunStatus.STARTED, tags=tags))
+        run = instance.add_run(
+            dg.DagsterRun(
+                job_name="hubsignal_6h", run_id=f"{name}0000" + "0" * 28, status=dg.DagsterRunStatus.STARTED, tags=tags
+            )
+        )
         runs[name] = run
     cleaned = recover_crashed_runs(instance)
     assert [c.run_id for c in cleaned] == [runs["dead"].run_id]
     status = {name: instance.get_run_by_id(run.run_id).status for name, run in runs.items()}
-    assert status == {"live": dg.DagsterRunStatus.STARTED, "dead": dg.DagsterRunStatus.FAILURE,
-                      "ui": dg.DagsterRunStatus.STARTED}
+    assert status == {
+        "live": dg.DagsterRunStatus.STARTED,
+        "dead": dg.DagsterRunStatus.FAILURE,
+        "ui": dg.DagsterRunStatus.STARTED,
+    }
     # pid reuse: the pid is alive but it is not the process that started the run
-    reused = instance.add_run(dg.DagsterRun(job_name="hubsignal_6h", run_id="reused" + "0" * 30,
-                                            status=dg.DagsterRunStatus.STARTED,
-                                            tags={**process_tags(), "hubsignal/pid_start": "1"}))
+    reused = instance.add_run(
+        dg.DagsterRun(
+            job_name="hubsignal_6h",
+            run_id="reused" + "0" * 30,
+            status=dg.DagsterRunStatus.STARTED,
+            tags={**process_tags(), "hubsignal/pid_start": "1"},
+        )
+    )
     assert [c.run_id for c in recover_crashed_runs(instance)] == [reused.run_id]
 
 
@@ -169,10 +190,12 @@ def test_stale_temp_folder_line_in_the_import_command(tmp_path, home):
     inbox = tmp_path / "empty"
     inbox.mkdir()
     env = {**os.environ}
-    proc = subprocess.run([HUBSIGNAL, "import", "--no-run", str(inbox)], env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert "removed 1 stale temporary landing folder: hub_models/.tmp-2026-10-01-03:00-p" in proc.stdout, \
+    proc = subprocess.run(
+        [HUBSIGNAL, "import", "--no-run", str(inbox)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "removed 1 stale temporary landing folder: hub_models/.tmp-2026-10-01-03:00-p" in proc.stdout, (
         proc.stdout + proc.stderr
+    )
     assert list(source.iterdir()) == []
 
 
@@ -186,8 +209,9 @@ _HOLD_LOCK = textwrap.dedent("""
 
 
 def _hold(path: Path, mode: str, seconds: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(path), mode, str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(path), mode, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "locked"
     return proc
 

@@ -17,8 +17,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from hubsignal.families import load_families
-from hubsignal.hub.parse import LIST_EXPAND, RELATIONS, parse_children, parse_hub_models
 from demo.hub import (
     SAMPLE_FIRST_WINDOW,
     SAMPLE_NOTE,
@@ -28,6 +26,8 @@ from demo.hub import (
     build_sample_archive,
 )
 from hubsignal import landing as landing_module
+from hubsignal.families import load_families
+from hubsignal.hub.parse import LIST_EXPAND, RELATIONS, parse_children, parse_hub_models
 from hubsignal.landing import landed_keys, read_window
 from hubsignal.windows import WINDOW, parse_window_key, window_key
 
@@ -40,14 +40,20 @@ HUB_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 def tree(root: Path) -> dict[str, str]:
     """sha256 of every file under root, by relative path (temp folders included: there must be none)."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def stats(root: Path) -> dict[str, tuple[int, int]]:
     """(mtime, inode) of every file and window folder: a landed window must not even be rewritten."""
-    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_ino)
-            for p in root.rglob("*") if p.is_file() or (p / "manifest.json").is_file()}
+    return {
+        str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in root.rglob("*")
+        if p.is_file() or (p / "manifest.json").is_file()
+    }
 
 
 def naive(key: str):
@@ -59,6 +65,7 @@ def key_plus(key: str, n: int) -> str:
 
 
 # ------------------------------------------------------------------------------- the full default archive
+
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
@@ -87,16 +94,23 @@ def frames(archive) -> tuple[pl.DataFrame, pl.DataFrame]:
         children.append(kids)
     models, children = pl.concat(models), pl.concat(children)
     ids = models["model_id"].unique().to_list()
-    family = pl.col("model_id").replace_strict({i: FAMILIES.family_of(i) for i in ids},
-                                               return_dtype=pl.String).alias("family")
+    family = (
+        pl.col("model_id")
+        .replace_strict({i: FAMILIES.family_of(i) for i in ids}, return_dtype=pl.String)
+        .alias("family")
+    )
     return models.with_columns(family), children.with_columns(family)
 
 
 def family_series(models: pl.DataFrame, column: str) -> pl.DataFrame:
     """window_start x family -> sum(column), family models only."""
-    return (models.filter(pl.col("family").is_not_null())
-            .group_by("window_start", "family").agg(pl.col(column).sum())
-            .pivot(on="family", index="window_start", values=column).sort("window_start"))
+    return (
+        models.filter(pl.col("family").is_not_null())
+        .group_by("window_start", "family")
+        .agg(pl.col(column).sum())
+        .pivot(on="family", index="window_start", values=column)
+        .sort("window_start")
+    )
 
 
 def test_every_window_and_source_is_landed_and_parses(archive, frames):
@@ -153,8 +167,10 @@ def test_listing_pages_look_like_the_live_listing(archive):
                 assert HUB_TS.match(it["createdAt"]) and HUB_TS.match(it["lastModified"])
                 assert it["lastModified"] >= it["createdAt"]
                 assert it["gated"] in (False, "auto", "manual")
-                assert all(isinstance(v, int) and not isinstance(v, bool)
-                           for v in (it["downloads"], it["downloadsAllTime"], it["likes"]))
+                assert all(
+                    isinstance(v, int) and not isinstance(v, bool)
+                    for v in (it["downloads"], it["downloadsAllTime"], it["likes"])
+                )
                 assert 0 <= it["downloads"] <= it["downloadsAllTime"]
                 assert "region:us" in it["tags"] and any(t.startswith("license:") for t in it["tags"])
                 assert it["pipeline_tag"] in it["tags"] and it["library_name"] in it["tags"]
@@ -163,8 +179,11 @@ def test_listing_pages_look_like_the_live_listing(archive):
 
 def test_every_family_has_a_matching_model_in_every_window(frames):
     models, _ = frames
-    per_window = models.filter(pl.col("family").is_not_null()).group_by("window_start").agg(
-        pl.col("family").n_unique().alias("families"))
+    per_window = (
+        models.filter(pl.col("family").is_not_null())
+        .group_by("window_start")
+        .agg(pl.col("family").n_unique().alias("families"))
+    )
     assert per_window.height == SAMPLE_WINDOWS
     assert per_window["families"].min() == len(FAMILIES.families)
     sizes = models.filter(pl.col("family").is_not_null()).group_by("family").agg(pl.col("model_id").n_unique())
@@ -180,29 +199,39 @@ def test_non_family_models_of_shared_orgs_are_listed_and_filtered(frames):
     assert FAMILIES.family_of("THUDM/glm-4-9b-chat") == FAMILIES.family_of("zai-org/GLM-4.6") == "GLM"
     assert FAMILIES.family_of("CohereForAI/c4ai-command-r-v01") == "Command"
     assert FAMILIES.family_of("CohereLabs/c4ai-command-a-03-2025") == "Command"
-    assert set(models["model_id"]) >= {"google/gemma-3-4b-it", "microsoft/Phi-4-mini-instruct",
-                                       "nvidia/Llama-3.1-Nemotron-Nano-8B-v1", "openai/gpt-oss-20b",
-                                       "allenai/OLMo-2-1124-7B", "THUDM/glm-4-9b-chat", "zai-org/GLM-4.6",
-                                       "CohereForAI/c4ai-command-r-v01", "CohereLabs/c4ai-command-a-03-2025"}
+    assert set(models["model_id"]) >= {
+        "google/gemma-3-4b-it",
+        "microsoft/Phi-4-mini-instruct",
+        "nvidia/Llama-3.1-Nemotron-Nano-8B-v1",
+        "openai/gpt-oss-20b",
+        "allenai/OLMo-2-1124-7B",
+        "THUDM/glm-4-9b-chat",
+        "zai-org/GLM-4.6",
+        "CohereForAI/c4ai-command-r-v01",
+        "CohereLabs/c4ai-command-a-03-2025",
+    }
 
 
 def test_counters_never_decrease_and_the_gauge_is_consistent(frames):
     models, children = frames
     ordered = models.sort("model_id", "window_start").with_columns(
         (pl.col("downloads_all_time").diff().over("model_id")).alias("d_all"),
-        (pl.col("likes").diff().over("model_id")).alias("d_likes"))
+        (pl.col("likes").diff().over("model_id")).alias("d_likes"),
+    )
     assert ordered["d_all"].drop_nulls().min() >= 0
     assert ordered["d_likes"].drop_nulls().min() >= 0
     assert (models["downloads_30d"] <= models["downloads_all_time"]).all()
     # The gauge equals the all-time growth over the last 30 days (120 windows) once both ends are in the sample.
     wide = models.select("model_id", "window_start", "downloads_all_time", "downloads_30d")
     back = wide.with_columns((pl.col("window_start") + pl.duration(days=30)).alias("window_start")).select(
-        "model_id", "window_start", pl.col("downloads_all_time").alias("then"))
+        "model_id", "window_start", pl.col("downloads_all_time").alias("then")
+    )
     joined = wide.join(back, on=["model_id", "window_start"])
     if joined.height:  # only with more than 120 windows
         assert (joined["downloads_all_time"] - joined["then"] == joined["downloads_30d"]).all()
     kids = children.sort("model_id", "relation", "window_start").with_columns(
-        pl.col("n_children").diff().over("model_id", "relation").alias("d"))
+        pl.col("n_children").diff().over("model_id", "relation").alias("d")
+    )
     assert kids["d"].drop_nulls().min() >= 0
 
 
@@ -240,12 +269,16 @@ def test_new_models_appear_mid_sample(frames):
 def test_parents_are_declared_and_counted_within_the_family(frames):
     models, children = frames
     last = models.filter(pl.col("window_start") == pl.col("window_start").max())
-    parents = {(r["model_id"], b["relation"], b["model_id"]) for r in last.iter_rows(named=True)
-               for b in r["base_models"]}
+    parents = {
+        (r["model_id"], b["relation"], b["model_id"]) for r in last.iter_rows(named=True) for b in r["base_models"]
+    }
     assert ("Qwen/Qwen3-8B", "finetune", "Qwen/Qwen3-8B-Base") in parents
     assert ("Qwen/Qwen3-8B-GGUF", "quantized", "Qwen/Qwen3-8B") in parents
-    assert any(rel == "quantized" and FAMILIES.family_of(child) == FAMILIES.family_of(parent)
-               for child, rel, parent in parents if not child.startswith("Qwen/"))
+    assert any(
+        rel == "quantized" and FAMILIES.family_of(child) == FAMILIES.family_of(parent)
+        for child, rel, parent in parents
+        if not child.startswith("Qwen/")
+    )
     counted = set(children["model_id"])
     intra = {(c, p) for c, _, p in parents if p in counted and FAMILIES.family_of(c) == FAMILIES.family_of(p)}
     assert len(intra) >= 5
@@ -255,7 +288,7 @@ def test_parents_are_declared_and_counted_within_the_family(frames):
 def test_children_lines_are_raw_model_info_bodies(archive):
     bare = 0
     window = read_window(archive, "hub_children_counts", SAMPLE_FIRST_WINDOW)
-    (entry, body), = window.files
+    ((entry, body),) = window.files
     lines = body.decode().splitlines()
     assert entry["file"] == "children.jsonl.gz" and entry["n_records"] == len(lines)
     listed = {json.loads(line)["model_id"] for line in lines}
@@ -276,6 +309,7 @@ def test_children_lines_are_raw_model_info_bodies(archive):
 
 
 # ------------------------------------------------------------------------------------ determinism, idempotence
+
 
 def test_two_builds_are_byte_identical(tmp_path, archive):
     a = build_sample_archive(tmp_path / "a", FAMILIES, n_windows=3)
@@ -330,13 +364,16 @@ def test_a_half_landed_window_gets_only_its_missing_source(tmp_path):
 
 def test_independent_of_hash_seed_timezone_and_cwd(tmp_path):
     """Another interpreter (other PYTHONHASHSEED, other local time zone, other cwd) writes the same bytes."""
-    code = ("import sys; from pathlib import Path; from hubsignal.families import load_families; "
-            "from demo.hub import build_sample_archive; "
-            "build_sample_archive(Path(sys.argv[1]), load_families(Path(sys.argv[2])), n_windows=1)")
+    code = (
+        "import sys; from pathlib import Path; from hubsignal.families import load_families; "
+        "from demo.hub import build_sample_archive; "
+        "build_sample_archive(Path(sys.argv[1]), load_families(Path(sys.argv[2])), n_windows=1)"
+    )
     seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
     env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT), "TZ": "Pacific/Auckland"}
-    subprocess.run([sys.executable, "-c", code, str(tmp_path / "other"), str(FAMILIES.source)],
-                   env=env, check=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "other"), str(FAMILIES.source)], env=env, check=True, cwd=tmp_path
+    )
     assert tree(tmp_path / "other") == tree(_fresh(tmp_path / "here", 1))
 
 
@@ -368,13 +405,14 @@ def test_gzip_members_carry_no_timestamp(archive):
 def test_a_family_missing_from_the_catalog_gets_stand_ins_or_a_clear_error(tmp_path):
     text = (ROOT / "pipelines" / "families.yaml").read_text()
     grown = tmp_path / "grown.yaml"
-    grown.write_text(text + "  - name: Apertus\n    orgs: [swiss-ai]\n    include: [\"apertus\"]\n")
+    grown.write_text(text + '  - name: Apertus\n    orgs: [swiss-ai]\n    include: ["apertus"]\n')
     families = load_families(grown)
     build_sample_archive(tmp_path / "landing", families, n_windows=1)
-    frame, _ = parse_hub_models(read_window(tmp_path / "landing", "hub_models", SAMPLE_FIRST_WINDOW),
-                                naive(SAMPLE_FIRST_WINDOW))
+    frame, _ = parse_hub_models(
+        read_window(tmp_path / "landing", "hub_models", SAMPLE_FIRST_WINDOW), naive(SAMPLE_FIRST_WINDOW)
+    )
     assert sum(families.family_of(m) == "Apertus" for m in frame["model_id"]) == 3
     odd = tmp_path / "odd.yaml"
-    odd.write_text(text + "  - name: Odd\n    orgs: [odd-org]\n    include: [\"^zzz\"]\n")
+    odd.write_text(text + '  - name: Odd\n    orgs: [odd-org]\n    include: ["^zzz"]\n')
     with pytest.raises(ValueError, match="Odd"):
         build_sample_archive(tmp_path / "odd", load_families(odd), n_windows=1)

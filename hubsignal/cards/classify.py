@@ -32,10 +32,16 @@ RULES: dict[str, tuple[str, str]] = {
     "D1-decontamination": (DISCLOSES, "states that data was decontaminated / a decontamination step was run"),
     "D2-ngram-overlap": (DISCLOSES, "n-gram, substring or exact-match overlap checked against evaluation data"),
     "D3-embedding-similarity": (DISCLOSES, "embedding / semantic similarity search against evaluation data"),
-    "D4-held-out-or-post-cutoff": (DISCLOSES, "evaluation on data released after the training cutoff, or a "
-                                   "held-out set presented as the contamination control"),
-    "D5-detection-technique": (DISCLOSES, "a named detection technique (canary strings, membership inference, "
-                               "Min-K%, perplexity analysis) applied for contamination"),
+    "D4-held-out-or-post-cutoff": (
+        DISCLOSES,
+        "evaluation on data released after the training cutoff, or a "
+        "held-out set presented as the contamination control",
+    ),
+    "D5-detection-technique": (
+        DISCLOSES,
+        "a named detection technique (canary strings, membership inference, "
+        "Min-K%, perplexity analysis) applied for contamination",
+    ),
     "M2-check-not-done": (MENTIONS, "says contamination was not checked / data was not decontaminated"),
     "M1-mention": (MENTIONS, "mentions contamination (evaluation sense) without any method"),
     "S1-other-sense": (SILENT, "mentions 'contamination' only in another sense (soil, water, food, lab...)"),
@@ -165,8 +171,9 @@ def card_sentences(text: str) -> list[Sentence]:
         """A blank line inside a table (HTML tables leave some): the next row is not a new table's header."""
         for j in range(i + 1, len(lines)):
             if lines[j].strip():
-                return lines[j].strip().startswith("|") and not (j + 1 < len(lines) and _TABLE_SEP.match(lines[j + 1])
-                                                                  and lines[j + 1].strip())
+                return lines[j].strip().startswith("|") and not (
+                    j + 1 < len(lines) and _TABLE_SEP.match(lines[j + 1]) and lines[j + 1].strip()
+                )
         return False
 
     fence: str | None = None
@@ -215,58 +222,82 @@ _CONTAM_TOKEN = re.compile(r"[\w./-]*contamin[\w./-]*", _I)
 _PLAIN_TOKEN = re.compile(
     r"^(?:(?:test|benchmark|data|eval|evaluation|train|training|cross)-(?:set-)?)?(?:de)?contamin[a-z]*"
     r"(?:-(?:free|aware|resistant|resilient|robust|limited|checked|controlled|related|detection|checks?|"
-    r"analysis|filtering|filtered))?$", _I)
+    r"analysis|filtering|filtered))?$",
+    _I,
+)
 _TITLE_NAME = re.compile(
     r"(?:\b[A-Z][\w-]*\s+)+Contamination(?:\s+[A-Z][\w-]*)*(?=\s+(?:dataset|corpus|collection|data ?set|suite)\b)"
-    r"|(?:\b[A-Z][\w-]*\s+)*Contamination(?:\s+[A-Z][\w-]*)*\s+(?:Dataset|Corpus|Collection|Benchmark|Bench|Suite)\b")
+    r"|(?:\b[A-Z][\w-]*\s+)*Contamination(?:\s+[A-Z][\w-]*)*\s+(?:Dataset|Corpus|Collection|Benchmark|Bench|Suite)\b"
+)
 
 _TERM = re.compile(
     r"\b(?:de)?contamin\w*"
     r"|\b(?:test[- ]?set|benchmark|evaluation|eval|train[- ]?test|test[- ]?data)\s+(?:leak(?:age|ed|s)?|overlap)\b"
-    r"|\bdata leakage\b|\bleak\w*\s+into\s+(?:the\s+|our\s+)?(?:pre-?)?training", _I)
+    r"|\bdata leakage\b|\bleak\w*\s+into\s+(?:the\s+|our\s+)?(?:pre-?)?training",
+    _I,
+)
 _OTHER_SENSE = re.compile(
     r"\b(?:soils?|groundwater|ground water|water|rivers?|lakes?|marine|environment\w*|pollut\w*|heavy[- ]metals?|"
     r"arsenic|mercury|pesticides?|microb\w*|bacteri\w*|fung\w*|foods?|crops?|agricultur\w*|radioactiv\w*|"
     r"radiation|nuclear|chemicals?|toxi\w*|hazardous|oil spills?|sewage|wastewater|sediments?|air quality|"
     r"specimens?|clinical|laborator\w*|lab|cell cultures?|sterile|pcr|dna|reagents?|mycotoxins?|"
-    r"cross-contamination|hyperspectral|satellite|sites?)\b", _I)
+    r"cross-contamination|hyperspectral|satellite|sites?)\b",
+    _I,
+)
 _EVAL_SENSE = re.compile(
     r"\b(?:benchmarks?|test[- ]?sets?|test data|test splits?|evaluation (?:data|sets?|datasets?|benchmarks?|"
     r"results|suites?|prompts)|eval sets?|training (?:data|corpus|set)|pre-?training|fine-?tuning data|sft data|"
     r"leaderboards?|held[- ]out|mmlu|gsm8k|humaneval|mbpp|gpqa|livebench|livecodebench|"
-    r"n-?grams?|\d+-grams?)\b", _I)
+    r"n-?grams?|\d+-grams?)\b",
+    _I,
+)
 
 _DECON = re.compile(r"\bdecontaminat\w*", _I)
 _NGRAM = re.compile(
     r"\b(?:\d{1,3}|n)[- ]?grams?\b|\bngrams?\b|\bexact[- ](?:string[- ]|substring[- ])?match\w*"
     r"|\bsubstring[- ]match\w*|\blongest common (?:substring|subsequence)|\bmin-?hash\w*|\bsuffix[- ]arrays?\b"
     r"|\b\d+[- ]?(?:characters?|chars?|tokens?|words?)[- ](?:substrings?|overlap\w*|windows?|match\w*)"
-    r"|\b(?:string|token) overlap\b", _I)
+    r"|\b(?:string|token) overlap\b",
+    _I,
+)
 _OVERLAP_VERB = re.compile(
-    r"\b(?:overlap\w*|match\w*|dedup\w*|filter\w*|remov\w*|check\w*|scan\w*|flag\w*|exclud\w*|discard\w*|drop\w*)\b", _I)
+    r"\b(?:overlap\w*|match\w*|dedup\w*|filter\w*|remov\w*|check\w*|scan\w*|flag\w*|exclud\w*|discard\w*|drop\w*)\b", _I
+)
 _TARGET = re.compile(
     r"\b(?:test[- ]?sets?|test (?:data|splits?|items|questions|problems|examples|samples)|benchmarks?"
-    r"|evaluation (?:sets?|data|datasets?|prompts|questions|suites?|benchmarks?)|eval(?:uation)? sets?|held[- ]out)\b", _I)
+    r"|evaluation (?:sets?|data|datasets?|prompts|questions|suites?|benchmarks?)|eval(?:uation)? sets?|held[- ]out)\b",
+    _I,
+)
 _EMBED = re.compile(
     r"\bembeddings?(?:[- ]based)?[- ](?:similarit\w*|distances?|overlap\w*|search\w*|neighbou?rs?|match\w*)"
     r"|\b(?:semantic|cosine)[- ]similarit\w*|\bnearest[- ]neighbou?rs?\b"
     r"|\bsemantic(?:ally)?[- ](?:dedup\w*|overlap\w*|match\w*|duplicat\w*|equivalen\w*)"
-    r"|\bparaphras\w*[- ](?:detection|check\w*|search\w*)|\bllm[- ]decontaminator\b|\bsentence[- ]embeddings?\b", _I)
+    r"|\bparaphras\w*[- ](?:detection|check\w*|search\w*)|\bllm[- ]decontaminator\b|\bsentence[- ]embeddings?\b",
+    _I,
+)
 _HELDOUT = re.compile(
     r"\b(?:held|hold|holds|holding)[- ]out\b|\bprivate (?:test|held-out|evaluation) (?:sets?|splits?)\b"
-    r"|\bhidden test sets?\b|\bunseen (?:test|benchmark|evaluation)", _I)
+    r"|\bhidden test sets?\b|\bunseen (?:test|benchmark|evaluation)",
+    _I,
+)
 _OWNER = r"(?:the |our |its |their |each model's |the model's |model's )?"
 _CUTOFF = re.compile(
     rf"\b(?:after|post|beyond|later than|following)[- ]{_OWNER}(?:training|knowledge|data|pre-?training|model)"
     rf"[- ](?:data[- ])?cut-?off\b|\bpost[- ]cut-?off\b"
     rf"|\b(?:released|published|collected|created|written|posted) (?:after|since) {_OWNER}"
-    rf"(?:training|knowledge|data|pre-?training)(?:[- ]data)?[- ](?:cut-?off|collection)", _I)
+    rf"(?:training|knowledge|data|pre-?training)(?:[- ]data)?[- ](?:cut-?off|collection)",
+    _I,
+)
 _DETECT = re.compile(
     r"\bcanary (?:strings?|guids?|tokens?)\b|\bmembership[- ]inference\b|\bmin-k\s*%|\bts-guessing\b"
-    r"|\bperplexity[- ](?:based|analysis|gap|comparison)\b", _I)
-_NEG_VERBS = (r"(?:perform\w*|run|ran|conduct\w*|appl\w*|check\w*|decontaminat\w*|filter\w*|verif\w*|test\w*|"
-              r"audit\w*|investigat\w*|assess\w*|screen\w*|remov\w*|analy[sz]\w*|examin\w*|measur\w*|dedup\w*|"
-              r"look\w*|control\w*|evaluat\w*)")
+    r"|\bperplexity[- ](?:based|analysis|gap|comparison)\b",
+    _I,
+)
+_NEG_VERBS = (
+    r"(?:perform\w*|run|ran|conduct\w*|appl\w*|check\w*|decontaminat\w*|filter\w*|verif\w*|test\w*|"
+    r"audit\w*|investigat\w*|assess\w*|screen\w*|remov\w*|analy[sz]\w*|examin\w*|measur\w*|dedup\w*|"
+    r"look\w*|control\w*|evaluat\w*)"
+)
 _NEGATED = re.compile(
     rf"\b(?:did|do|does|have|has|had|was|were|is|are|could|can|will)\s*(?:not|n't)\s+(?:\w+\s+){{0,3}}?{_NEG_VERBS}\b"
     r"|\bno\s+(?:\w+\s+){0,2}?(?:decontamination|contamination (?:checks?|analys[ie]s|detection|audits?|stud(?:y|ies)|"
@@ -275,7 +306,8 @@ _NEGATED = re.compile(
     r"|\bnot (?:been |yet )?(?:decontaminated|checked|verified|audited|screened|analy[sz]ed|measured)\b"
     r"|\bneither\b.*\bcontamin"
     r"|contamin[\w ()/-]*:\s*(?:no|none|not (?:done|checked|performed)|✗|❌|✘|×|x|n/?a|-|—|–|unknown|tbd)\s*(?:[.;]|$)",
-    _I)
+    _I,
+)
 _CONTEXT_CHARS = 40  # how far around a "contamination" word its sense is judged
 
 
@@ -294,7 +326,7 @@ def _senses(text: str) -> set[str]:
     evaluation word near it), "other" (only another-sense word near it) or "ambiguous" (neither)."""
     out = set()
     for m in _TERM.finditer(text):
-        around = text[max(0, m.start() - _CONTEXT_CHARS): m.end() + _CONTEXT_CHARS]
+        around = text[max(0, m.start() - _CONTEXT_CHARS) : m.end() + _CONTEXT_CHARS]
         out.add("eval" if _EVAL_SENSE.search(around) else "other" if _OTHER_SENSE.search(around) else "ambiguous")
     return out
 

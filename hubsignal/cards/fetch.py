@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,7 +67,9 @@ def _read_verified(window_dir: str, file: str, expect_sha256: str | None, _mtime
     if entry is None:
         raise lz.LandingError(f"{folder / file}: not listed in the window's manifest")
     if expect_sha256 is not None and entry["sha256"] != expect_sha256:
-        raise lz.LandingError(f"{folder / file}: manifest sha256 {entry['sha256']} differs from the reference {expect_sha256}")
+        raise lz.LandingError(
+            f"{folder / file}: manifest sha256 {entry['sha256']} differs from the reference {expect_sha256}"
+        )
     try:
         data = (folder / file).read_bytes()
     except OSError as exc:
@@ -112,7 +114,11 @@ def previous_cards(landing: Path, key: str) -> tuple[str | None, dict[str, dict]
 
 
 def _info_record(resp) -> dict:
-    return {"url": resp.url, "http_status": resp.status, "body": resp.body.decode("utf-8", errors="replace")} if resp else None
+    return (
+        {"url": resp.url, "http_status": resp.status, "body": resp.body.decode("utf-8", errors="replace")}
+        if resp
+        else None
+    )
 
 
 def _http_status(error) -> int | None:
@@ -137,9 +143,17 @@ def _commit_sha(body: bytes) -> tuple[str | None, str | None]:
 def reuse_record(model_id: str, sha: str, prev: dict, checked_at: datetime, info: dict | None) -> dict:
     """The record of a card whose repo sha did not change: same status and body, referenced, not fetched."""
     return {
-        "model_id": model_id, "sha": sha, "card_status": prev["card_status"], "http_status": prev["http_status"],
-        "error_code": prev.get("error_code"), "url": prev["url"], "fetched_at": prev["fetched_at"],
-        "checked_at": checked_at.isoformat(), "file": None, "reused_from": prev["body_ref"], "info": info,
+        "model_id": model_id,
+        "sha": sha,
+        "card_status": prev["card_status"],
+        "http_status": prev["http_status"],
+        "error_code": prev.get("error_code"),
+        "url": prev["url"],
+        "fetched_at": prev["fetched_at"],
+        "checked_at": checked_at.isoformat(),
+        "file": None,
+        "reused_from": prev["body_ref"],
+        "info": info,
     }
 
 
@@ -170,23 +184,38 @@ def fetch_cards(
         elif status == ERROR_STATUS:
             reason = f"model_info answered HTTP {_http_status(error)}"
         if reason is not None:
-            record = {"model_id": model_id, "sha": None, "card_status": ERROR_STATUS, "error": reason,
-                      "http_status": info.status if info else _http_status(error), "error_code": None,
-                      "url": info.url if info else None, "file": None, "reused_from": None,
-                      "info": _info_record(info), "checked_at": (info.fetched_at if info else datetime.now(timezone.utc)).isoformat()}
+            record = {
+                "model_id": model_id,
+                "sha": None,
+                "card_status": ERROR_STATUS,
+                "error": reason,
+                "http_status": info.status if info else _http_status(error),
+                "error_code": None,
+                "url": info.url if info else None,
+                "file": None,
+                "reused_from": None,
+                "info": _info_record(info),
+                "checked_at": (info.fetched_at if info else datetime.now(UTC)).isoformat(),
+            }
             record["fetched_at"] = record["checked_at"]
             log(f"card of {model_id}: not read, {reason}")
             lines.append(json.dumps(record, sort_keys=True))
             continue
-        checked_at = info.fetched_at if info else datetime.now(timezone.utc)
+        checked_at = info.fetched_at if info else datetime.now(UTC)
         prev = previous.get(model_id)
         if sha and prev and prev.get("sha") == sha and prev["card_status"] in REUSABLE:
             record = reuse_record(model_id, sha, prev, checked_at, _info_record(info))
             ref = record["reused_from"]
             reused[model_id] = f"{ref['window_key']}/{ref['file'] or '(' + prev['card_status'] + ')'}"
         else:
-            record = {"model_id": model_id, "sha": sha, "file": None, "reused_from": None, "info": _info_record(info),
-                      "checked_at": checked_at.isoformat()}
+            record = {
+                "model_id": model_id,
+                "sha": sha,
+                "file": None,
+                "reused_from": None,
+                "info": _info_record(info),
+                "checked_at": checked_at.isoformat(),
+            }
             if status is None:
                 try:
                     resp = client.card_raw(model_id, sha)
@@ -202,8 +231,14 @@ def fetch_cards(
                     status = "ok"
                     name = card_file(model_id)
                     bodies.append(lz.RawFile(name, resp.body, 1, resp.url, resp.status, resp.fetched_at))
-                    record.update(card_status="ok", http_status=resp.status, error_code=None, url=resp.url,
-                                  fetched_at=resp.fetched_at.isoformat(), file=landed_name(name))
+                    record.update(
+                        card_status="ok",
+                        http_status=resp.status,
+                        error_code=None,
+                        url=resp.url,
+                        fetched_at=resp.fetched_at.isoformat(),
+                        file=landed_name(name),
+                    )
             if status != "ok":  # recorded as such: never a card that "says nothing"
                 response = getattr(error, "response", None)
                 if response is None:  # model_info found no such repo (deleted since the listing)
@@ -211,10 +246,17 @@ def fetch_cards(
                 else:
                     http_status, error_code = response.status_code, response.headers.get("X-Error-Code")
                     url = safe_url(str(response.request.url))
-                record.update(card_status=status, http_status=http_status, error_code=error_code, url=url,
-                              fetched_at=record["checked_at"])
+                record.update(
+                    card_status=status,
+                    http_status=http_status,
+                    error_code=error_code,
+                    url=url,
+                    fetched_at=record["checked_at"],
+                )
                 if status == ERROR_STATUS:
-                    record["error"] = f"README.md at {sha} answered HTTP {http_status} ({error_code or type(error).__name__})"
+                    record["error"] = (
+                        f"README.md at {sha} answered HTTP {http_status} ({error_code or type(error).__name__})"
+                    )
                 log(f"card of {model_id}: {status} (HTTP {http_status}, {error_code})")
         lines.append(json.dumps(record, sort_keys=True))
     index = lz.RawFile(INDEX_FILE, ("\n".join(lines) + "\n").encode(), len(lines))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import polars as pl
@@ -55,10 +55,12 @@ def _ts(value: str | None, where: str) -> datetime | None:
         ts = datetime.fromisoformat(value)
     except (TypeError, ValueError) as exc:
         raise LandingError(f"{where}: bad timestamp {value!r}") from exc
-    return ts.astimezone(timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
 
 
-def parse_model_cards(window: LandedWindow, window_start: datetime) -> tuple[pl.DataFrame, list[str], list[RecordError]]:
+def parse_model_cards(
+    window: LandedWindow, window_start: datetime
+) -> tuple[pl.DataFrame, list[str], list[RecordError]]:
     """Rows of raw.model_cards. A record the fetch marked `error` (its model's answer unreadable), an unreadable
     line or an unknown status is a RecordError: no row, the other cards load. The window's own consistency
     (a card file or a referenced earlier card missing or changed, a model listed twice) is a LandingError."""
@@ -78,11 +80,18 @@ def parse_model_cards(window: LandedWindow, window_start: datetime) -> tuple[pl.
             rec = json.loads(line)
             model_id, status = rec["model_id"], rec["card_status"]
         except (ValueError, KeyError, TypeError) as exc:
-            errors.append(RecordError(str(rec.get("model_id")) if isinstance(rec, dict) and rec.get("model_id")
-                                      else f"line {n}", f"malformed card record ({exc})", where))
+            errors.append(
+                RecordError(
+                    str(rec.get("model_id")) if isinstance(rec, dict) and rec.get("model_id") else f"line {n}",
+                    f"malformed card record ({exc})",
+                    where,
+                )
+            )
             continue
         if status == ERROR_STATUS:
-            errors.append(RecordError(model_id, rec.get("error") or "the fetch recorded an error without a reason", where))
+            errors.append(
+                RecordError(model_id, rec.get("error") or "the fetch recorded an error without a reason", where)
+            )
             continue
         if status not in STATUSES:
             errors.append(RecordError(model_id, f"card_status {status!r} is not one of {STATUSES}", where))

@@ -48,14 +48,21 @@ def install() -> None:
 class HubClient:
     """Hub access for the pipeline: raw pages/responses through the real HfApi, under HttpPolicy."""
 
-    def __init__(self, policy: HttpPolicy | None = None, token: str | None = None, *,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None):
+    def __init__(
+        self,
+        policy: HttpPolicy | None = None,
+        token: str | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ):
         """token=None lets huggingface_hub use HF_TOKEN / the stored login. clock/sleep/rng: for tests."""
         self.policy = policy or HttpPolicy()
         self._engine = PolicyEngine(self.policy, clock, sleep, rng or random.Random())
-        self._api = HfApi(endpoint=self.policy.endpoint.rstrip("/"), token=token,
-                          library_name="hubsignal", library_version=version())
+        self._api = HfApi(
+            endpoint=self.policy.endpoint.rstrip("/"), token=token, library_name="hubsignal", library_version=version()
+        )
         _telemetry_off()
         install()
 
@@ -72,9 +79,12 @@ class HubClient:
 
     def _decode_error(self, recording: list[RecordedResponse], fallback_url: str, exc: Exception):
         bad = recording[-1] if recording else None
-        return HttpRequestError("GET", bad.url if bad else fallback_url,
-                               f"undecodable response: {type(exc).__name__}: {exc}",
-                               bad.attempts if bad else 0)
+        return HttpRequestError(
+            "GET",
+            bad.url if bad else fallback_url,
+            f"undecodable response: {type(exc).__name__}: {exc}",
+            bad.attempts if bad else 0,
+        )
 
     def list_models_pages(self, author: str, expand: list[str], sort: str = "created_at") -> list[RecordedResponse]:
         """All pages of `list_models(author, sort, expand)`, raw and in order (the client follows Link)."""

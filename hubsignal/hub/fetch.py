@@ -38,7 +38,9 @@ def fetch_hub_models(client: HubClient, orgs: list[str], log: Callable[[str], No
             files.append(RawFile(f"{org}.p{i:04d}.json", page.body, records, page.url, page.status, page.fetched_at))
         log(f"listed {org}: {n} models in {len(pages)} page(s)")
     if not any(f.n_records for f in files):
-        raise EmptySnapshotError(f"the Hub listed no model at all for the {len(orgs)} tracked orgs: refusing an empty snapshot")
+        raise EmptySnapshotError(
+            f"the Hub listed no model at all for the {len(orgs)} tracked orgs: refusing an empty snapshot"
+        )
     return files
 
 
@@ -78,9 +80,12 @@ def fetch_children(client: HubClient, model_ids: list[str], log: Callable[[str],
     for model_id in model_ids:
         try:
             resp = client.model_info_raw(model_id, expand=CHILDREN_EXPAND, lenient=True)
-            rec = {"url": resp.url if resp else None, "http_status": resp.status if resp else 404,
-                   "fetched_at": resp.fetched_at.isoformat() if resp else None,
-                   "body": resp.body.decode("utf-8", errors="replace") if resp else None}
+            rec = {
+                "url": resp.url if resp else None,
+                "http_status": resp.status if resp else 404,
+                "fetched_at": resp.fetched_at.isoformat() if resp else None,
+                "body": resp.body.decode("utf-8", errors="replace") if resp else None,
+            }
         except HfHubHTTPError as exc:  # e.g. 400/401/403 (gated) for this repo only
             status = exc.response.status_code if exc.response is not None else None
             log(f"children of {model_id}: HTTP {status}, recorded without a body")

@@ -13,8 +13,15 @@ from hubsignal.values import naive_utc
 
 # The listing's expand set (HUB_API.md): `expand` returns only _id, id and these properties.
 LIST_EXPAND = [
-    "downloads", "downloadsAllTime", "likes", "createdAt", "lastModified",
-    "tags", "pipeline_tag", "library_name", "gated",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "createdAt",
+    "lastModified",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "gated",
 ]
 CHILDREN_EXPAND = ["childrenModelCount"]
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
@@ -57,7 +64,7 @@ def base_models_from_tags(tags: list[str] | None) -> list[dict[str, str | None]]
     for tag in tags or ():
         if not isinstance(tag, str) or not tag.startswith("base_model:"):
             continue
-        rest = tag[len("base_model:"):]
+        rest = tag[len("base_model:") :]
         relation, sep, parent = rest.partition(":")
         if sep and relation in RELATIONS:
             if (relation, parent) not in with_relation:
@@ -68,7 +75,6 @@ def base_models_from_tags(tags: list[str] | None) -> list[dict[str, str | None]]
     return [{"relation": r, "model_id": p} for r, p in with_relation] + [
         {"relation": None, "model_id": p} for p in plain if p not in related
     ]
-
 
 
 def _int_or_none(value, where: str) -> int | None:
@@ -103,12 +109,15 @@ def _hub_models_frame(cols: dict[str, list]) -> pl.DataFrame:
         offsets.append(len(parents))
     base_models = pa.ListArray.from_arrays(
         pa.array(offsets, pa.int32()),
-        pa.StructArray.from_arrays([pa.array(relations, pa.string()), pa.array(parents, pa.string())],
-                                   names=["relation", "model_id"]),
+        pa.StructArray.from_arrays(
+            [pa.array(relations, pa.string()), pa.array(parents, pa.string())], names=["relation", "model_id"]
+        ),
         mask=pa.array(nulls, pa.bool_()),
     )
-    flat = pl.DataFrame({k: v for k, v in cols.items() if k not in _NESTED},
-                        schema={k: t for k, t in HUB_MODELS_SCHEMA.items() if k not in _NESTED})
+    flat = pl.DataFrame(
+        {k: v for k, v in cols.items() if k not in _NESTED},
+        schema={k: t for k, t in HUB_MODELS_SCHEMA.items() if k not in _NESTED},
+    )
     return flat.with_columns(
         pl.Series("tags", pa.array(cols["tags"], pa.list_(pa.string()))).cast(HUB_MODELS_SCHEMA["tags"]),
         pl.Series("base_models", base_models).cast(HUB_MODELS_SCHEMA["base_models"]),
@@ -158,7 +167,8 @@ def parse_hub_models(window: LandedWindow, window_start: datetime) -> tuple[pl.D
             cols["author"].append(model_id.split("/", 1)[0])
             cols["downloads_30d"].append(_int_or_none(item.get("downloads"), f"{at} ({model_id}) downloads"))
             cols["downloads_all_time"].append(
-                _int_or_none(item.get("downloadsAllTime"), f"{at} ({model_id}) downloadsAllTime"))
+                _int_or_none(item.get("downloadsAllTime"), f"{at} ({model_id}) downloadsAllTime")
+            )
             cols["likes"].append(_int_or_none(item.get("likes"), f"{at} ({model_id}) likes"))
             cols["created_at"].append(item.get("createdAt"))
             cols["last_modified"].append(item.get("lastModified"))

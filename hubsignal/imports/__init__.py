@@ -17,14 +17,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hubsignal import landing as lz
 from hubsignal.families import Families
 from hubsignal.imports import hub_dumps, landing_copy, livebench
-from hubsignal.imports.common import (IMPORTER_VERSION, ImportRejected, Outcome, WindowPlan, apply_plans, sha256_file,
-                                   walk_windows)
+from hubsignal.imports.common import (
+    IMPORTER_VERSION,
+    ImportRejected,
+    Outcome,
+    WindowPlan,
+    apply_plans,
+    sha256_file,
+    walk_windows,
+)
 from hubsignal.windows import latest_closed_window, parse_window_key, window_key
 
 __all__ = ["IMPORTER_VERSION", "ImportRejected", "ImportReport", "Outcome", "import_paths", "detect"]
@@ -46,11 +53,13 @@ def detect(path: Path) -> str:
         return "score_file"
     raise ImportRejected(
         f"{path}: unknown kind of input (expected a Hub dump .json/.jsonl/.ndjson/.parquet, a LiveBench "
-        "table_*.csv/categories_*.json, a score file .csv, or a landing-zone folder)")
+        "table_*.csv/categories_*.json, a score file .csv, or a landing-zone folder)"
+    )
 
 
-def _plans(path: Path, kind: str, *, families: Families, observed_at: datetime | None,
-           now: datetime) -> list[WindowPlan]:
+def _plans(
+    path: Path, kind: str, *, families: Families, observed_at: datetime | None, now: datetime
+) -> list[WindowPlan]:
     if kind == landing_copy.IMPORTER:
         return landing_copy.plan_landing_zone(path, now=now)
     if kind == livebench.IMPORTER:
@@ -60,8 +69,15 @@ def _plans(path: Path, kind: str, *, families: Families, observed_at: datetime |
     raise ImportRejected(f"{path}: no importer for {kind}")
 
 
-def _import_score_file(path: Path, outcome: Outcome, *, landing: Path, observed_at: datetime | None,
-                       now: datetime, partitions_start: datetime | None) -> None:
+def _import_score_file(
+    path: Path,
+    outcome: Outcome,
+    *,
+    landing: Path,
+    observed_at: datetime | None,
+    now: datetime,
+    partitions_start: datetime | None,
+) -> None:
     """Legacy score files go through the benchmark issue's `land_score_file` (its adapters validate the file in
     full; each distinct file is its own landing source `score_files/<adapter>-<sha12>`, so score files never
     conflict with each other and `replace` does not apply). Without --observed-at a score file is observed
@@ -79,13 +95,22 @@ def _import_score_file(path: Path, outcome: Outcome, *, landing: Path, observed_
                 outcome.unchanged.append((manifest["source"], manifest["window_key"]))
                 return
     if observed_at is not None and partitions_start is not None and observed_at < partitions_start:
-        outcome.error = (f"{path}: observed at {observed_at.isoformat()}, before the first window "
-                         f"{window_key(partitions_start)} (set HUBSIGNAL_START earlier to import it)")
+        outcome.error = (
+            f"{path}: observed at {observed_at.isoformat()}, before the first window "
+            f"{window_key(partitions_start)} (set HUBSIGNAL_START earlier to import it)"
+        )
         return
     try:
-        result = land_score_file(landing, path, None, observed_at, origin="imported", now=now,
-                                 note=f"imported by hubsignal import (importer score_file v{IMPORTER_VERSION}); "
-                                      f"observed at {'--observed-at' if observed_at else 'import time'}")
+        result = land_score_file(
+            landing,
+            path,
+            None,
+            observed_at,
+            origin="imported",
+            now=now,
+            note=f"imported by hubsignal import (importer score_file v{IMPORTER_VERSION}); "
+            f"observed at {'--observed-at' if observed_at else 'import time'}",
+        )
     except ScoreFileError as exc:
         outcome.error = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
         return
@@ -105,8 +130,9 @@ class ImportReport:
     def changed(self) -> list[tuple[str, str]]:
         return sorted({sk for o in self.outcomes for sk in o.changed})
 
-    def run_range(self, partitions_start: datetime | None = None, now: datetime | None = None,
-                  landing: Path | None = None) -> tuple[str, str] | None:
+    def run_range(
+        self, partitions_start: datetime | None = None, now: datetime | None = None, landing: Path | None = None
+    ) -> tuple[str, str] | None:
         """(first, last) window keys covering every changed window that a run can load (closed windows from
         the first partition on); None if there is none. One run over it loads them all; the windows in
         between that have no data stay missing. With `landing`, the range also reaches the next landed
@@ -156,8 +182,9 @@ class ImportReport:
             if o.landed:
                 parts.append(f"landed {_windows(o.landed)}")
             if o.replaced:
-                parts.append("replaced " + ", ".join(f"{s}/{k} (previous data kept in {where})"
-                                                     for s, k, where in o.replaced))
+                parts.append(
+                    "replaced " + ", ".join(f"{s}/{k} (previous data kept in {where})" for s, k, where in o.replaced)
+                )
             if o.unchanged:
                 parts.append(f"unchanged (already imported) {_windows(o.unchanged)}")
             out.append(f"ok {o.path} [{o.kind}]: " + ("; ".join(parts) or "nothing to do"))
@@ -216,7 +243,7 @@ def import_paths(
     input replace a different landed window (the old one is moved to `.replaced/`, never deleted).
     `partitions_start`: windows before it are refused (no run could load them).
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     report = ImportReport()
     claimed: dict[tuple[str, str], tuple[str, list]] = {}  # windows landed by an earlier input of this call
     for path, kind, error in _expand(Path(p) for p in paths):
@@ -225,17 +252,21 @@ def import_paths(
         if error:
             continue
         if kind == "score_file":
-            _import_score_file(path, outcome, landing=landing, observed_at=observed_at, now=now,
-                               partitions_start=partitions_start)
+            _import_score_file(
+                path, outcome, landing=landing, observed_at=observed_at, now=now, partitions_start=partitions_start
+            )
             continue
         try:
             plans = _plans(path, kind, families=families, observed_at=observed_at, now=now)
         except ImportRejected as exc:
             outcome.error = str(exc)
             continue
-        clashes = [f"window {p.source}/{p.key} also comes from {claimed[(p.source, p.key)][0]} in this import, "
-                   "with different data" for p in plans
-                   if (p.source, p.key) in claimed and claimed[(p.source, p.key)][1] != p.bodies()]
+        clashes = [
+            f"window {p.source}/{p.key} also comes from {claimed[(p.source, p.key)][0]} in this import, "
+            "with different data"
+            for p in plans
+            if (p.source, p.key) in claimed and claimed[(p.source, p.key)][1] != p.bodies()
+        ]
         if clashes:
             outcome.error = f"{path}: " + "; ".join(clashes)
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,9 @@ def parse_observed_at(value: Any, where: str, now: datetime) -> datetime:
     if ts.tzinfo is None or ts.utcoffset() is None:
         raise ImportRejected(
             f"{where}: {value!s} has no time zone; give one (e.g. {value!s}Z or {value!s}+09:00) so the "
-            "window is not a guess")
-    ts = ts.astimezone(timezone.utc)
+            "window is not a guess"
+        )
+    ts = ts.astimezone(UTC)
     if ts > now:
         raise ImportRejected(f"{where}: {ts.isoformat()} is in the future (now {now.isoformat()})")
     return ts
@@ -114,8 +115,12 @@ def walk_windows(root: Path) -> list[Path]:
         return [root]
     if not root.is_dir():
         return []
-    return [w for child in sorted(root.iterdir()) if child.is_dir() and not child.name.startswith(".")
-            for w in walk_windows(child)]
+    return [
+        w
+        for child in sorted(root.iterdir())
+        if child.is_dir() and not child.name.startswith(".")
+        for w in walk_windows(child)
+    ]
 
 
 def classify(landing: Path, plan: WindowPlan) -> tuple[str, str]:
@@ -134,13 +139,16 @@ def classify(landing: Path, plan: WindowPlan) -> tuple[str, str]:
     if prov.get("origin_sha256") == plan.origin_sha256:
         # The same file, read differently now (e.g. an org added to the families file): unchanged unless replace.
         return "same_file", ""
-    what = (f"data imported from {prov.get('origin_file')} (sha256 {str(prov.get('origin_sha256'))[:12]}…)"
-            if prov else f"{window.origin} data fetched at {window.manifest.get('fetched_at')}")
+    what = (
+        f"data imported from {prov.get('origin_file')} (sha256 {str(prov.get('origin_sha256'))[:12]}…)"
+        if prov
+        else f"{window.origin} data fetched at {window.manifest.get('fetched_at')}"
+    )
     return "different", f"{folder} already holds {what}"
 
 
 def replaced_dir(landing: Path, source: str, key: str, now: datetime) -> Path:
-    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     return landing / source / REPLACED_DIR / f"{key}-{stamp}"
 
 
@@ -153,8 +161,15 @@ def land_plan(landing: Path, plan: WindowPlan, *, replace_existing: bool, now: d
         kept.parent.mkdir(parents=True, exist_ok=True)
         os.rename(lz.window_dir(landing, plan.source, plan.key), kept)
     try:
-        lz.land_window(landing, plan.source, plan.key, plan.files, origin=plan.origin,
-                       fetched_at=plan.observed_at, extra=plan.extra)
+        lz.land_window(
+            landing,
+            plan.source,
+            plan.key,
+            plan.files,
+            origin=plan.origin,
+            fetched_at=plan.observed_at,
+            extra=plan.extra,
+        )
     except BaseException:
         if kept is not None and not lz.window_dir(landing, plan.source, plan.key).exists():
             os.rename(kept, lz.window_dir(landing, plan.source, plan.key))
@@ -162,16 +177,19 @@ def land_plan(landing: Path, plan: WindowPlan, *, replace_existing: bool, now: d
     return str(kept) if kept else None
 
 
-def check_plans(landing: Path, path: str, plans: list[WindowPlan], *, replace: bool,
-                partitions_start: datetime | None) -> tuple[list[WindowPlan], list[WindowPlan], list[str]]:
+def check_plans(
+    landing: Path, path: str, plans: list[WindowPlan], *, replace: bool, partitions_start: datetime | None
+) -> tuple[list[WindowPlan], list[WindowPlan], list[str]]:
     """Split plans into (to land, identical) and collect refusals; nothing is written."""
     todo, same, refusals = [], [], []
     seen: dict[tuple[str, str], WindowPlan] = {}
     for plan in plans:
         where = f"{path}: window {plan.source}/{plan.key}"
         if partitions_start is not None and plan.window_start < partitions_start:
-            refusals.append(f"{where}: observed at {plan.observed_at.isoformat()}, before the first window "
-                            f"{window_key(partitions_start)} (set HUBSIGNAL_START earlier to import it)")
+            refusals.append(
+                f"{where}: observed at {plan.observed_at.isoformat()}, before the first window "
+                f"{window_key(partitions_start)} (set HUBSIGNAL_START earlier to import it)"
+            )
             continue
         if (plan.source, plan.key) in seen:
             refusals.append(f"{where}: this input holds two snapshots for the same window")
@@ -185,16 +203,24 @@ def check_plans(landing: Path, path: str, plans: list[WindowPlan], *, replace: b
         elif replace:
             todo.append(plan)
         else:
-            refusals.append(f"{where}: refused: {what}; this input's data differs. Pass --replace to "
-                            f"replace it (the current data is kept under {landing / plan.source / REPLACED_DIR}/)")
+            refusals.append(
+                f"{where}: refused: {what}; this input's data differs. Pass --replace to "
+                f"replace it (the current data is kept under {landing / plan.source / REPLACED_DIR}/)"
+            )
     return todo, same, refusals
 
 
-def apply_plans(landing: Path, outcome: Outcome, plans: list[WindowPlan], *, replace: bool, now: datetime,
-                partitions_start: datetime | None = None) -> Outcome:
+def apply_plans(
+    landing: Path,
+    outcome: Outcome,
+    plans: list[WindowPlan],
+    *,
+    replace: bool,
+    now: datetime,
+    partitions_start: datetime | None = None,
+) -> Outcome:
     """Land every plan of one input, or none of them if any is refused (an input is never half-imported)."""
-    todo, same, refusals = check_plans(landing, outcome.path, plans, replace=replace,
-                                       partitions_start=partitions_start)
+    todo, same, refusals = check_plans(landing, outcome.path, plans, replace=replace, partitions_start=partitions_start)
     if refusals:
         outcome.error = "; ".join(refusals)
         return outcome
@@ -208,8 +234,9 @@ def apply_plans(landing: Path, outcome: Outcome, plans: list[WindowPlan], *, rep
     return outcome
 
 
-def provenance(*, importer: str, path: Path, sha256: str, observed_at: datetime, observed_at_from: str,
-               now: datetime, **more: Any) -> dict[str, Any]:
+def provenance(
+    *, importer: str, path: Path, sha256: str, observed_at: datetime, observed_at_from: str, now: datetime, **more: Any
+) -> dict[str, Any]:
     """The manifest's `import` block: where the data came from and how it was placed."""
     return {
         "importer": importer,
@@ -220,6 +247,6 @@ def provenance(*, importer: str, path: Path, sha256: str, observed_at: datetime,
         "origin_bytes": path.stat().st_size if path.is_file() else None,
         "observed_at": observed_at.isoformat(),
         "observed_at_from": observed_at_from,
-        "imported_at": now.astimezone(timezone.utc).isoformat(),
+        "imported_at": now.astimezone(UTC).isoformat(),
         **more,
     }

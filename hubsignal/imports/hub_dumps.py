@@ -28,7 +28,7 @@ import gzip
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,8 @@ def read_dump(path: Path) -> Dump:
     got = f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else type(doc).__name__
     raise ImportRejected(
         f"{path}: wrong shape: expected a JSON array of /api/models records, JSON Lines, or an object with a "
-        f"'models' array; got {got}")
+        f"'models' array; got {got}"
+    )
 
 
 def _read_lines(path: Path, text: str) -> Dump:
@@ -160,7 +161,7 @@ def _hub_ts(value: Any, where: str) -> str | None:
         raise ImportRejected(f"{where}: expected a timestamp, got {value!r}")
     if ts.tzinfo is None or ts.utcoffset() is None:
         raise ImportRejected(f"{where}: {value!s} has no time zone")
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _clean(where: str, record: Any) -> tuple[str, dict[str, Any]]:
@@ -208,8 +209,10 @@ def _observed_at(dump: Dump, explicit: datetime | None, now: datetime) -> tuple[
     stamps = {r.get("fetched_at") for _, r in dump.records if isinstance(r, dict) and "fetched_at" in r}
     if len(stamps) > 1:
         sample = sorted(map(str, stamps))[:2]
-        raise ImportRejected(f"{path}: records carry different fetched_at values ({sample[0]} vs {sample[1]}): "
-                             "one file must be one snapshot")
+        raise ImportRejected(
+            f"{path}: records carry different fetched_at values ({sample[0]} vs {sample[1]}): "
+            "one file must be one snapshot"
+        )
     raw, origin = dump.meta.get("fetched_at"), "the file's fetched_at"
     if raw is None and stamps:
         raw, origin = stamps.pop(), "the records' fetched_at"
@@ -227,7 +230,8 @@ def _observed_at(dump: Dump, explicit: datetime | None, now: datetime) -> tuple[
     if from_file and explicit and window_floor(from_file) != window_floor(explicit):
         raise ImportRejected(
             f"{path}: the file's fetched_at {from_file.isoformat()} (window {window_key(window_floor(from_file))}) "
-            f"disagrees with --observed-at {explicit.isoformat()} (window {window_key(window_floor(explicit))})")
+            f"disagrees with --observed-at {explicit.isoformat()} (window {window_key(window_floor(explicit))})"
+        )
     if day is not None and abs((chosen.date() - day).days) > 1:
         raise ImportRejected(f"{path}: 'date' {day} disagrees with the observation time {chosen.isoformat()}")
     return chosen, origin if from_file else "--observed-at"
@@ -250,8 +254,10 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
         if model_id in by_id:
             first_where, first = by_id[model_id]
             if first != rec:
-                raise ImportRejected(f"{path}: {where} ({model_id}): duplicate id with conflicting values "
-                                     f"(first at {first_where}; {_diff(first, rec)})")
+                raise ImportRejected(
+                    f"{path}: {where} ({model_id}): duplicate id with conflicting values "
+                    f"(first at {first_where}; {_diff(first, rec)})"
+                )
             duplicates += 1
             continue
         by_id[model_id] = (where, rec)
@@ -266,27 +272,46 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
             per_org.setdefault(org, []).append(rec)
     landed = sum(len(v) for v in per_org.values())
     if not landed:
-        raise ImportRejected(f"{path}: none of its {len(by_id)} models belongs to a tracked org "
-                             f"({families.source}): nothing to import")
+        raise ImportRejected(
+            f"{path}: none of its {len(by_id)} models belongs to a tracked org ({families.source}): nothing to import"
+        )
     files = [
-        RawFile(f"{org}.p0001.json", json.dumps(recs, separators=(",", ":"), ensure_ascii=False).encode(),
-                len(recs), fetched_at=when)
+        RawFile(
+            f"{org}.p0001.json",
+            json.dumps(recs, separators=(",", ":"), ensure_ascii=False).encode(),
+            len(recs),
+            fetched_at=when,
+        )
         for org, recs in sorted(per_org.items())
     ]
     absent = [k for k in LIST_EXPAND if k not in present]
     plan = WindowPlan(
-        source=SOURCE, observed_at=when, files=files, origin=ORIGIN, origin_file=str(path), origin_sha256=sha,
+        source=SOURCE,
+        observed_at=when,
+        files=files,
+        origin=ORIGIN,
+        origin_file=str(path),
+        origin_sha256=sha,
         extra={
             "orgs": sorted(per_org),
             "families_version": families.version,
             "note": f"imported from {path.name}: only the records the dump holds"
-                    + (f"; absent fields (NULL): {', '.join(absent)}" if absent else ""),
+            + (f"; absent fields (NULL): {', '.join(absent)}" if absent else ""),
             "import": provenance(
-                importer=IMPORTER, path=path, sha256=sha, observed_at=when, observed_at_from=when_from, now=now,
-                format=dump.format, file_date=str(dump.meta["date"]) if "date" in dump.meta else None,
-                file_source=dump.meta.get("source"), records_in_file=len(dump.records),
-                records_landed=landed, records_untracked_orgs=len(by_id) - landed,
-                exact_duplicates_dropped=duplicates, fields_absent=absent,
+                importer=IMPORTER,
+                path=path,
+                sha256=sha,
+                observed_at=when,
+                observed_at_from=when_from,
+                now=now,
+                format=dump.format,
+                file_date=str(dump.meta["date"]) if "date" in dump.meta else None,
+                file_source=dump.meta.get("source"),
+                records_in_file=len(dump.records),
+                records_landed=landed,
+                records_untracked_orgs=len(by_id) - landed,
+                exact_duplicates_dropped=duplicates,
+                fields_absent=absent,
                 tracked_orgs_absent=sorted(o for o in families.orgs if o.lower() not in {p.lower() for p in per_org}),
             ),
         },
@@ -298,8 +323,11 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
 def _check_parses(plan: WindowPlan) -> None:
     """The landed window must load: run the real parser on it before anything is written."""
     fetched = plan.observed_at.isoformat()
-    window = LandedWindow(Path(plan.origin_file), {"fetched_at": fetched, "origin": plan.origin},
-                          [({"file": f"{f.name}.gz", "fetched_at": fetched}, f.body) for f in plan.files])
+    window = LandedWindow(
+        Path(plan.origin_file),
+        {"fetched_at": fetched, "origin": plan.origin},
+        [({"file": f"{f.name}.gz", "fetched_at": fetched}, f.body) for f in plan.files],
+    )
     try:
         parse_hub_models(window, plan.window_start)
     except (LandingError, ValueError, KeyError) as exc:

@@ -15,7 +15,7 @@ import hashlib
 import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hubsignal import landing as lz
@@ -71,11 +71,12 @@ def process_inbox(
     """Import every settled inbox entry, move it to done/ or rejected/, and say which windows to run."""
     inbox = home / INBOX
     inbox.mkdir(parents=True, exist_ok=True)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     started = time.monotonic()
     result = InboxResult()
     entries = sorted(
-        p for p in inbox.iterdir()
+        p
+        for p in inbox.iterdir()
         if not p.name.startswith(".") and p.name not in (DONE, REJECTED) and not p.name.endswith(SIDECAR)
     )
     for entry in entries:
@@ -90,8 +91,15 @@ def process_inbox(
         except ImportRejected as exc:
             report = ImportReport([Outcome(str(entry), "unknown", error=str(exc))])
         else:
-            report = import_paths([entry], landing=landing, families=families, observed_at=observed_at,
-                                  replace=False, now=now, partitions_start=partitions_start)
+            report = import_paths(
+                [entry],
+                landing=landing,
+                families=families,
+                observed_at=observed_at,
+                replace=False,
+                now=now,
+                partitions_start=partitions_start,
+            )
         result.report.outcomes += report.outcomes
         errors = [o.error for o in report.outcomes if o.error]
         if errors:

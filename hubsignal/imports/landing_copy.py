@@ -42,7 +42,9 @@ def is_landing_zone(path: Path) -> bool:
         return False
     if (path / lz.MANIFEST).is_file() or (path / "landing").is_dir():
         return True
-    return any(next(path.glob(pattern), None) for pattern in ("*/manifest.json", "*/*/manifest.json", "*/*/*/manifest.json"))
+    return any(
+        next(path.glob(pattern), None) for pattern in ("*/manifest.json", "*/*/manifest.json", "*/*/*/manifest.json")
+    )
 
 
 def plan_window(folder: Path, *, now: datetime) -> WindowPlan:
@@ -56,7 +58,7 @@ def plan_window(folder: Path, *, now: datetime) -> WindowPlan:
     if not isinstance(source, str) or not isinstance(key, str) or manifest.get("status") != "complete":
         raise ImportRejected(f"{folder / lz.MANIFEST}: not a complete landed window (source, window_key, status)")
     parts = [*source.split("/"), key]
-    if list(folder.parts[-len(parts):]) != parts:
+    if list(folder.parts[-len(parts) :]) != parts:
         raise ImportRejected(f"{where}: folder is not <landing>/{source}/{key}/ as its manifest says")
     try:
         window = lz.read_window(folder.parents[len(parts) - 1], source, key)  # verifies every sha256
@@ -65,8 +67,11 @@ def plan_window(folder: Path, *, now: datetime) -> WindowPlan:
     observed = parse_observed_at(manifest.get("fetched_at"), f"{folder / lz.MANIFEST}: fetched_at", now)
     files = [
         lz.RawFile(
-            name=entry["file"].removesuffix(".gz"), body=body, n_records=int(entry.get("n_records") or 0),
-            url=entry.get("url"), http_status=entry.get("http_status"),
+            name=entry["file"].removesuffix(".gz"),
+            body=body,
+            n_records=int(entry.get("n_records") or 0),
+            url=entry.get("url"),
+            http_status=entry.get("http_status"),
             fetched_at=datetime.fromisoformat(entry["fetched_at"]) if entry.get("fetched_at") else None,
         )
         for entry, body in window.files
@@ -75,13 +80,25 @@ def plan_window(folder: Path, *, now: datetime) -> WindowPlan:
     sha = hashlib.sha256(raw_manifest).hexdigest()
     extra = {k: v for k, v in manifest.items() if k not in _OWN and k != "import"}
     extra["import"] = provenance(
-        importer=IMPORTER, path=folder / lz.MANIFEST, sha256=sha, observed_at=observed,
-        observed_at_from="the window's manifest", now=now, original_origin=original_origin,
+        importer=IMPORTER,
+        path=folder / lz.MANIFEST,
+        sha256=sha,
+        observed_at=observed,
+        observed_at_from="the window's manifest",
+        now=now,
+        original_origin=original_origin,
         previous_import=manifest.get("import"),
     )
-    plan = WindowPlan(source=source, observed_at=observed, files=files,
-                      origin=SYNTHETIC if original_origin == SYNTHETIC else ORIGIN, extra=extra,
-                      origin_file=str(folder), origin_sha256=sha, key=key)
+    plan = WindowPlan(
+        source=source,
+        observed_at=observed,
+        files=files,
+        origin=SYNTHETIC if original_origin == SYNTHETIC else ORIGIN,
+        extra=extra,
+        origin_file=str(folder),
+        origin_sha256=sha,
+        key=key,
+    )
     parser = _PARSERS.get(source)
     if parser is not None:
         try:

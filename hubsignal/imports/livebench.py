@@ -26,16 +26,18 @@ def is_livebench(path: Path) -> bool:
 
 
 def plan_livebench(path: Path, *, observed_at: datetime | None, now: datetime) -> WindowPlan:
-    from hubsignal.livebench import SOURCE, parse_snapshot
     from hubsignal.landing import RawFile
+    from hubsignal.livebench import SOURCE, parse_snapshot
 
     members = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file() and _FILE.match(p.name))
     if not any(p.name.startswith("table_") for p in members):
         raise ImportRejected(f"{path}: no table_<YYYY_MM_DD>.csv file")
     if observed_at is None:
-        raise ImportRejected(f"{path}: LiveBench files carry no observation time (their date is the release): "
-                             "pass --observed-at TIMESTAMP (with a zone), or drop a sidecar "
-                             f"{path.name}.observed_at next to it in the inbox")
+        raise ImportRejected(
+            f"{path}: LiveBench files carry no observation time (their date is the release): "
+            "pass --observed-at TIMESTAMP (with a zone), or drop a sidecar "
+            f"{path.name}.observed_at next to it in the inbox"
+        )
     bodies = {}
     for p in members:
         try:
@@ -49,14 +51,25 @@ def plan_livebench(path: Path, *, observed_at: datetime | None, now: datetime) -
     origin_sha = sha256_file(path) if path.is_file() else "+".join(f"{n}:{s}" for n, s in sorted(shas.items()))
     files = [RawFile(name, body, _rows(name, body), fetched_at=observed_at) for name, body in sorted(bodies.items())]
     return WindowPlan(
-        source=SOURCE, observed_at=observed_at, files=files, origin=ORIGIN, origin_file=str(path),
+        source=SOURCE,
+        observed_at=observed_at,
+        files=files,
+        origin=ORIGIN,
+        origin_file=str(path),
         origin_sha256=origin_sha,
         extra={
             "releases": sorted(str(d) for d in parsed.loaded),
             "note": f"imported LiveBench release files from {path.name}",
-            "import": provenance(importer=IMPORTER, path=path, sha256=origin_sha, observed_at=observed_at,
-                                 observed_at_from="--observed-at", now=now, files_sha256=shas,
-                                 parser_notes=parsed.notes[:20]),
+            "import": provenance(
+                importer=IMPORTER,
+                path=path,
+                sha256=origin_sha,
+                observed_at=observed_at,
+                observed_at_from="--observed-at",
+                now=now,
+                files_sha256=shas,
+                parser_notes=parsed.notes[:20],
+            ),
         },
     )
 

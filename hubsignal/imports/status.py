@@ -14,13 +14,18 @@ from hubsignal.imports.common import walk_windows
 def unloaded_windows(landing: Path, con: duckdb.DuckDBPyConnection | None) -> list[tuple[str, str, str]]:
     """(source, window key, origin) of every landed window whose current manifest no load has seen
     (con None: no warehouse yet, so every landed window)."""
-    loaded = {} if con is None else {
-        (source, key): (fingerprint or "").split(":")[0]
-        for source, key, fingerprint in con.execute(
-            # every status: a missing window has no fingerprint, so it counts as not loaded either way (and this
-            # read-only query needs no macro, so it also works on a warehouse written by an older version)
-            "SELECT source, window_key, load_fingerprint FROM meta.snapshot_log").fetchall()
-    }
+    loaded = (
+        {}
+        if con is None
+        else {
+            (source, key): (fingerprint or "").split(":")[0]
+            for source, key, fingerprint in con.execute(
+                # every status: a missing window has no fingerprint, so it counts as not loaded either way (and this
+                # read-only query needs no macro, so it also works on a warehouse written by an older version)
+                "SELECT source, window_key, load_fingerprint FROM meta.snapshot_log"
+            ).fetchall()
+        }
+    )
     out = []
     for folder in walk_windows(landing):
         manifest = json.loads((folder / lz.MANIFEST).read_text())

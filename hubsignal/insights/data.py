@@ -14,8 +14,20 @@ import duckdb
 from hubsignal.reports import REPORTS_DIR
 from hubsignal.windows import WINDOW
 
-QUERIES = ("sources", "quality", "kpis", "model_gap", "family_gap", "downloads", "overtakes", "share",
-           "concentration", "derivatives", "disclosure", "evidence")
+QUERIES = (
+    "sources",
+    "quality",
+    "kpis",
+    "model_gap",
+    "family_gap",
+    "downloads",
+    "overtakes",
+    "share",
+    "concentration",
+    "derivatives",
+    "disclosure",
+    "evidence",
+)
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
@@ -71,7 +83,8 @@ class InsightsData:
 def pipeline_status(con: duckdb.DuckDBPyConnection) -> PipelineStatus:
     try:
         last = con.execute(
-            "SELECT max(window_start) FROM meta.snapshot_log WHERE status IN ('observed', 'imported')").fetchone()[0]
+            "SELECT max(window_start) FROM meta.snapshot_log WHERE status IN ('observed', 'imported')"
+        ).fetchone()[0]
     except duckdb.CatalogException:
         last = None
     if last is None:
@@ -80,8 +93,9 @@ def pipeline_status(con: duckdb.DuckDBPyConnection) -> PipelineStatus:
     return PipelineStatus(last, last + WINDOW)
 
 
-def load_insights(con: duckdb.DuckDBPyConnection, checks: list[dict] | None = None,
-                  now: datetime | None = None) -> InsightsData:
+def load_insights(
+    con: duckdb.DuckDBPyConnection, checks: list[dict] | None = None, now: datetime | None = None
+) -> InsightsData:
     """Everything the page shows. `checks`: the last run's asset check results as dicts with keys
     `asset`, `check`, `passed`, `severity` (plain data: the caller reads them from wherever runs are recorded)."""
     return InsightsData(

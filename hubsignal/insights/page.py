@@ -60,63 +60,107 @@ def _trend(now, before, kind: str, before_row: dict | None) -> str:
     return f'<p class="trend">{esc(change)} vs a week earlier ({esc(before_row["window_key"])})</p>'
 
 
-def _card(kpi: str, value: str, headline: str, subline: str, provenance: list[str], trend: str,
-          synthetic: bool) -> str:
+def _card(kpi: str, value: str, headline: str, subline: str, provenance: list[str], trend: str, synthetic: bool) -> str:
     prov = " · ".join(provenance)
-    return (f'<article class="card" data-kpi="{esc(kpi)}"><p class="value">'
-            f'<span class="kpi-value" data-kpi-value="{esc(kpi)}">{esc(value)}</span> {esc(headline)}</p>'
-            f'<p class="sub">{subline}</p>{trend}<p class="prov">{prov}{" " + SYNTHETIC if synthetic else ""}</p>'
-            f'</article>')
+    return (
+        f'<article class="card" data-kpi="{esc(kpi)}"><p class="value">'
+        f'<span class="kpi-value" data-kpi-value="{esc(kpi)}">{esc(value)}</span> {esc(headline)}</p>'
+        f'<p class="sub">{subline}</p>{trend}<p class="prov">{prov}{" " + SYNTHETIC if synthetic else ""}</p>'
+        f"</article>"
+    )
 
 
 def kpi_cards(d: InsightsData) -> str:
     k, b = d.kpis, d.kpis_week_before
     if k is None:
         return '<p class="empty">No headline KPIs yet: no window has reached marts.headline_kpis.</p>'
-    window = f'window {esc(k["window_key"])}'
+    window = f"window {esc(k['window_key'])}"
     cards = []
     # 1. the leading family on cumulative downloads, and whom it passed
     if k["leader_family"] is None:
-        cards.append(_card("leader_family", "–", "cumulative downloads", "no family has all-time counters yet",
-                           [window, "Hugging Face Hub"], "", d.synthetic("hub_models")))
+        cards.append(
+            _card(
+                "leader_family",
+                "–",
+                "cumulative downloads",
+                "no family has all-time counters yet",
+                [window, "Hugging Face Hub"],
+                "",
+                d.synthetic("hub_models"),
+            )
+        )
     else:
-        passed = (f'— surpassed {esc(k["leader_passed"])} ({esc(k["leader_passed_window"])})'
-                  if k["leader_passed"] else "— #1 on cumulative downloads")
-        cards.append(_card(
-            "leader_downloads_all_time", human(k["leader_downloads_all_time"]),
-            f'{k["leader_family"]} downloads',
-            f'<span data-kpi-value="leader_family">{esc(k["leader_family"])}</span> {passed}',
-            [window, f'{k["leader_downloads_all_time"]:,} all-time downloads',
-             f'{k["leader_n_models"] or 0} models', "Hugging Face Hub (raw.hub_models)"],
-            _trend(k["leader_downloads_all_time"], b and b["leader_downloads_all_time"], "relative", b),
-            d.synthetic("hub_models")))
+        passed = (
+            f"— surpassed {esc(k['leader_passed'])} ({esc(k['leader_passed_window'])})"
+            if k["leader_passed"]
+            else "— #1 on cumulative downloads"
+        )
+        cards.append(
+            _card(
+                "leader_downloads_all_time",
+                human(k["leader_downloads_all_time"]),
+                f"{k['leader_family']} downloads",
+                f'<span data-kpi-value="leader_family">{esc(k["leader_family"])}</span> {passed}',
+                [
+                    window,
+                    f"{k['leader_downloads_all_time']:,} all-time downloads",
+                    f"{k['leader_n_models'] or 0} models",
+                    "Hugging Face Hub (raw.hub_models)",
+                ],
+                _trend(k["leader_downloads_all_time"], b and b["leader_downloads_all_time"], "relative", b),
+                d.synthetic("hub_models"),
+            )
+        )
     # 2. its derivatives
-    cards.append(_card(
-        "leader_derivatives", human(k["leader_derivatives"]) if k["leader_derivatives"] is not None else "–",
-        f'{k["leader_family"] or ""} derivatives'.strip(),
-        "— fine-tunes, adapters, quantizations and merges on Hugging Face" if k["leader_derivatives"] is not None
-        else "no children counts in this window",
-        [window, "Hugging Face Hub (raw.hub_children_counts)"],
-        _trend(k["leader_derivatives"], b and b["leader_derivatives"], "relative", b),
-        d.synthetic("hub_children_counts")))
+    cards.append(
+        _card(
+            "leader_derivatives",
+            human(k["leader_derivatives"]) if k["leader_derivatives"] is not None else "–",
+            f"{k['leader_family'] or ''} derivatives".strip(),
+            "— fine-tunes, adapters, quantizations and merges on Hugging Face"
+            if k["leader_derivatives"] is not None
+            else "no children counts in this window",
+            [window, "Hugging Face Hub (raw.hub_children_counts)"],
+            _trend(k["leader_derivatives"], b and b["leader_derivatives"], "relative", b),
+            d.synthetic("hub_children_counts"),
+        )
+    )
     # 3. the contamination-disclosure rate
     rate = k["contamination_disclosure_rate"]
-    cards.append(_card(
-        "contamination_disclosure_rate", pct(rate), "contamination disclosure",
-        (f'— only {k["disclosure_n_disclosing"]} of {k["disclosure_n_readable"]} readable model cards'
-         if rate is not None else "no model card snapshot in this window"),
-        [window, f'{k["disclosure_n_tracked"] or 0} models tracked', "model cards (raw.model_cards)"],
-        _trend(rate, b and b["contamination_disclosure_rate"], "rate", b), d.synthetic("model_cards")))
+    cards.append(
+        _card(
+            "contamination_disclosure_rate",
+            pct(rate),
+            "contamination disclosure",
+            (
+                f"— only {k['disclosure_n_disclosing']} of {k['disclosure_n_readable']} readable model cards"
+                if rate is not None
+                else "no model card snapshot in this window"
+            ),
+            [window, f"{k['disclosure_n_tracked'] or 0} models tracked", "model cards (raw.model_cards)"],
+            _trend(rate, b and b["contamination_disclosure_rate"], "rate", b),
+            d.synthetic("model_cards"),
+        )
+    )
     # 4. the mean legacy-minus-LiveBench gap
-    cards.append(_card(
-        "mean_gap_pp", f'{gap(k["mean_gap_pp"])}pp' if k["mean_gap_pp"] is not None else "–",
-        "clean vs legacy gap",
-        "— legacy MMLU minus LiveBench, mean over models" if k["mean_gap_pp"] is not None
-        else "no LiveBench release loaded yet",
-        [window, f'LiveBench release {esc(k["mean_gap_release"] or "–")}', f'{k["gap_n_models"] or 0} models',
-         "LiveBench + legacy score sources (marts.benchmark_gap)"],
-        _trend(k["mean_gap_pp"], b and b["mean_gap_pp"], "points", b),
-        d.synthetic("livebench", "model_card_scores", "score_files")))
+    cards.append(
+        _card(
+            "mean_gap_pp",
+            f"{gap(k['mean_gap_pp'])}pp" if k["mean_gap_pp"] is not None else "–",
+            "clean vs legacy gap",
+            "— legacy MMLU minus LiveBench, mean over models"
+            if k["mean_gap_pp"] is not None
+            else "no LiveBench release loaded yet",
+            [
+                window,
+                f"LiveBench release {esc(k['mean_gap_release'] or '–')}",
+                f"{k['gap_n_models'] or 0} models",
+                "LiveBench + legacy score sources (marts.benchmark_gap)",
+            ],
+            _trend(k["mean_gap_pp"], b and b["mean_gap_pp"], "points", b),
+            d.synthetic("livebench", "model_card_scores", "score_files"),
+        )
+    )
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
@@ -126,8 +170,10 @@ def figure(name: str, title: str, chart, empty: str, sources: str, synthetic: bo
         body = f'<p class="empty">{esc(empty)}</p>'
     else:
         body = f'<div class="chart" data-chart="{esc(name)}">{charts.to_svg(chart)}</div>'
-    return (f'<figure id="{esc(name)}"><figcaption><h3>{esc(title)}{badge}</h3>{note}</figcaption>{body}'
-            f'<p class="prov">Source: {sources}</p></figure>')
+    return (
+        f'<figure id="{esc(name)}"><figcaption><h3>{esc(title)}{badge}</h3>{note}</figcaption>{body}'
+        f'<p class="prov">Source: {sources}</p></figure>'
+    )
 
 
 def status_section(d: InsightsData) -> str:
@@ -138,19 +184,28 @@ def status_section(d: InsightsData) -> str:
         state = "Pipeline Active"
     else:
         state = f"Pipeline Idle (newest data {(d.generated_at - s.last_window).days} days old)"
-    dates = (f' <span class="dates">(windows {s.last_window:%Y-%m-%d %H:%M} and {s.next_window:%Y-%m-%d %H:%M} UTC)</span>'
-             if s.last_window else "")
-    out = [f'<p class="status"><strong id="pipeline-state">{esc(state)}</strong> — '
-           f'<span id="status-line">{esc(s.line())}</span>{dates}</p>']
+    dates = (
+        f' <span class="dates">(windows {s.last_window:%Y-%m-%d %H:%M} and {s.next_window:%Y-%m-%d %H:%M} UTC)</span>'
+        if s.last_window
+        else ""
+    )
+    out = [
+        f'<p class="status"><strong id="pipeline-state">{esc(state)}</strong> — '
+        f'<span id="status-line">{esc(s.line())}</span>{dates}</p>'
+    ]
     if d["sources"]:
-        out.append('<table class="sources"><thead><tr><th>source</th><th>latest window</th><th>status</th>'
-                   '<th>origin</th><th>observed</th><th>imported</th><th>missing</th><th>quarantined</th></tr></thead><tbody>')
+        out.append(
+            '<table class="sources"><thead><tr><th>source</th><th>latest window</th><th>status</th>'
+            "<th>origin</th><th>observed</th><th>imported</th><th>missing</th><th>quarantined</th></tr></thead><tbody>"
+        )
         for r in d["sources"]:
             origin = esc(r["latest_origin"] or "–") + (" " + SYNTHETIC if r["synthetic"] else "")
-            out.append(f'<tr><td>{esc(r["source"])}</td><td>{esc(r["latest_window"])}</td>'
-                       f'<td class="st-{esc(r["latest_status"])}" title="{esc(r["latest_message"] or "")}">'
-                       f'{esc(r["latest_status"])}</td><td>{origin}</td><td>{r["n_observed"]}</td>'
-                       f'<td>{r["n_imported"]}</td><td>{r["n_missing"]}</td><td>{r["n_quarantined"]}</td></tr>')
+            out.append(
+                f"<tr><td>{esc(r['source'])}</td><td>{esc(r['latest_window'])}</td>"
+                f'<td class="st-{esc(r["latest_status"])}" title="{esc(r["latest_message"] or "")}">'
+                f"{esc(r['latest_status'])}</td><td>{origin}</td><td>{r['n_observed']}</td>"
+                f"<td>{r['n_imported']}</td><td>{r['n_missing']}</td><td>{r['n_quarantined']}</td></tr>"
+            )
         out.append("</tbody></table>")
     else:
         out.append('<p class="empty">No source has been loaded yet (meta.snapshot_log is empty).</p>')
@@ -159,10 +214,15 @@ def status_section(d: InsightsData) -> str:
         bad = [c for c in d.checks if not c["passed"]]
         warned = [c for c in bad if str(c.get("severity", "")).upper() == "WARN"]
         failed = [c for c in bad if c not in warned]
-        listed = "".join(f'<li class="{"warn" if c in warned else "fail"}">{esc(c["asset"])} · {esc(c["check"])}'
-                         f' ({"warned" if c in warned else "failed"})</li>' for c in bad[:20])
-        out.append(f'<p id="checks">Last run\'s checks: {passed} passed, {len(warned)} warned, {len(failed)} failed</p>'
-                   + (f"<ul class=\"checks\">{listed}</ul>" if listed else ""))
+        listed = "".join(
+            f'<li class="{"warn" if c in warned else "fail"}">{esc(c["asset"])} · {esc(c["check"])}'
+            f" ({'warned' if c in warned else 'failed'})</li>"
+            for c in bad[:20]
+        )
+        out.append(
+            f'<p id="checks">Last run\'s checks: {passed} passed, {len(warned)} warned, {len(failed)} failed</p>'
+            + (f'<ul class="checks">{listed}</ul>' if listed else "")
+        )
     else:
         out.append('<p id="checks">Last run\'s checks: not recorded (the page was rendered outside a run).</p>')
     return "".join(out)
@@ -177,14 +237,17 @@ def evidence_section(d: InsightsData) -> str:
         families.setdefault(r["family"], []).append(r)
     for family, items in families.items():
         n = sum(1 for r in items if r["verdict"] == "discloses_method")
-        out.append(f'<details id="evidence-{charts._slug(family)}"><summary>{esc(family or "(untracked)")}: '
-                   f'{n} of {len(items)} cards disclose a method</summary><table><thead><tr><th>model</th>'
-                   '<th>verdict</th><th>rule</th><th>evidence</th></tr></thead><tbody>')
+        out.append(
+            f'<details id="evidence-{charts._slug(family)}"><summary>{esc(family or "(untracked)")}: '
+            f"{n} of {len(items)} cards disclose a method</summary><table><thead><tr><th>model</th>"
+            "<th>verdict</th><th>rule</th><th>evidence</th></tr></thead><tbody>"
+        )
         for r in items:
-            model = (f'<a href="{esc(r["card_url"])}">{esc(r["model_id"])}</a>' if r["card_url"]
-                     else esc(r["model_id"]))
-            out.append(f'<tr><td>{model}</td><td>{esc(r["verdict"] or r["card_status"])}</td><td>{esc(r["rule"])}</td>'
-                       f'<td>{esc(r["evidence"])}</td></tr>')
+            model = f'<a href="{esc(r["card_url"])}">{esc(r["model_id"])}</a>' if r["card_url"] else esc(r["model_id"])
+            out.append(
+                f"<tr><td>{model}</td><td>{esc(r['verdict'] or r['card_status'])}</td><td>{esc(r['rule'])}</td>"
+                f"<td>{esc(r['evidence'])}</td></tr>"
+            )
         out.append("</tbody></table></details>")
     return "".join(out)
 
@@ -194,32 +257,83 @@ def render(d: InsightsData) -> str:
     bench = d.synthetic("livebench", "model_card_scores", "score_files")
     release = d["model_gap"][0]["release"] if d["model_gap"] else None
     window = d["share"][0]["window_key"] if d["share"] else None
-    gap_note = ('<p class="note">Legacy MMLU as reported (red: by the vendor, pink: by a third party) beside '
-                f'the LiveBench global average, LiveBench release {esc(release)}; widest gap first.</p>')
+    gap_note = (
+        '<p class="note">Legacy MMLU as reported (red: by the vendor, pink: by a third party) beside '
+        f"the LiveBench global average, LiveBench release {esc(release)}; widest gap first.</p>"
+    )
     figures = [
-        figure("chart-model-gap", "The Contamination Gap: Legacy vs Clean Benchmark Scores (%)",
-               charts.model_gap(d["model_gap"]), "No LiveBench release loaded yet (or no model has both scores).",
-               "marts.benchmark_gap (legacy MMLU by precedence; LiveBench global average)", bench, gap_note),
-        figure("chart-family-gap", "Contamination gap per family (points)", charts.family_gap(d["family_gap"]),
-               "No LiveBench release loaded yet.", "marts.family_gap", bench),
-        figure("chart-downloads", "Ecosystem Adoption: cumulative downloads per family",
-               charts.cumulative_downloads(d["downloads"], d["overtakes"]),
-               "No Hub snapshot loaded yet.", "marts.family_downloads; ◆ = overtake (marts.family_overtakes)", hub),
-        figure("chart-share", f"The Alternative Leaderboard: 30-day share, window {window or '–'}",
-               charts.share_30d(d["share"]), "No Hub snapshot loaded yet.", "marts.family_downloads", hub),
-        figure("chart-concentration", "Leader vs the next eight families (30-day downloads)",
-               charts.leader_vs_next_eight(d["concentration"]), "No Hub snapshot loaded yet.",
-               "marts.family_concentration", hub),
-        figure("chart-derivatives", "Derivative models per family", charts.derivatives(d["derivatives"]),
-               "No children counts loaded yet.", "marts.family_derivatives (raw.hub_children_counts)", hub),
-        figure("chart-disclosure", "Contamination disclosure rate per family", charts.disclosure(d["disclosure"]),
-               "No model card snapshot loaded yet.",
-               'marts.disclosure_rate; each bar links to <a href="#evidence">the evidence</a> of its verdicts', cards),
-        figure("chart-quality", "Data quality: source windows by status", charts.quality(d["quality"]),
-               "No source has been loaded yet.", "meta.snapshot_log", False),
+        figure(
+            "chart-model-gap",
+            "The Contamination Gap: Legacy vs Clean Benchmark Scores (%)",
+            charts.model_gap(d["model_gap"]),
+            "No LiveBench release loaded yet (or no model has both scores).",
+            "marts.benchmark_gap (legacy MMLU by precedence; LiveBench global average)",
+            bench,
+            gap_note,
+        ),
+        figure(
+            "chart-family-gap",
+            "Contamination gap per family (points)",
+            charts.family_gap(d["family_gap"]),
+            "No LiveBench release loaded yet.",
+            "marts.family_gap",
+            bench,
+        ),
+        figure(
+            "chart-downloads",
+            "Ecosystem Adoption: cumulative downloads per family",
+            charts.cumulative_downloads(d["downloads"], d["overtakes"]),
+            "No Hub snapshot loaded yet.",
+            "marts.family_downloads; ◆ = overtake (marts.family_overtakes)",
+            hub,
+        ),
+        figure(
+            "chart-share",
+            f"The Alternative Leaderboard: 30-day share, window {window or '–'}",
+            charts.share_30d(d["share"]),
+            "No Hub snapshot loaded yet.",
+            "marts.family_downloads",
+            hub,
+        ),
+        figure(
+            "chart-concentration",
+            "Leader vs the next eight families (30-day downloads)",
+            charts.leader_vs_next_eight(d["concentration"]),
+            "No Hub snapshot loaded yet.",
+            "marts.family_concentration",
+            hub,
+        ),
+        figure(
+            "chart-derivatives",
+            "Derivative models per family",
+            charts.derivatives(d["derivatives"]),
+            "No children counts loaded yet.",
+            "marts.family_derivatives (raw.hub_children_counts)",
+            hub,
+        ),
+        figure(
+            "chart-disclosure",
+            "Contamination disclosure rate per family",
+            charts.disclosure(d["disclosure"]),
+            "No model card snapshot loaded yet.",
+            'marts.disclosure_rate; each bar links to <a href="#evidence">the evidence</a> of its verdicts',
+            cards,
+        ),
+        figure(
+            "chart-quality",
+            "Data quality: source windows by status",
+            charts.quality(d["quality"]),
+            "No source has been loaded yet.",
+            "meta.snapshot_log",
+            False,
+        ),
     ]
-    banner = ('<p class="banner">SYNTHETIC SAMPLE DATA: figures marked <em>synthetic</em> come from the bundled '
-              'sample, not from real sources.</p>' if d.synthetic_sources else "")
+    banner = (
+        '<p class="banner">SYNTHETIC SAMPLE DATA: figures marked <em>synthetic</em> come from the bundled '
+        "sample, not from real sources.</p>"
+        if d.synthetic_sources
+        else ""
+    )
     return TEMPLATE.substitute(
         generated=esc(f"{d.generated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"),
         banner=banner,

@@ -50,6 +50,7 @@ class Suite:
 
 # -------------------------------------------------------------------------------------------- suites
 
+
 def _hub_models(gx) -> list:
     e = gx.expectations
     return [
@@ -61,10 +62,15 @@ def _hub_models(gx) -> list:
         e.ExpectColumnValuesToBeBetween(column="downloads_30d", min_value=0),
         e.ExpectColumnValuesToBeBetween(column="downloads_all_time", min_value=0),
         e.ExpectColumnValuesToBeBetween(column="likes", min_value=0),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="downloads_all_time", column_B="downloads_30d",
-                                                  or_equal=True, ignore_row_if="either_value_is_missing"),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="snapshot_ts", column_B="created_at",
-                                                  or_equal=True, ignore_row_if="either_value_is_missing"),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="downloads_all_time",
+            column_B="downloads_30d",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="snapshot_ts", column_B="created_at", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
         e.ExpectColumnValuesToBeInSet(column="gated", value_set=["false", "auto", "manual"]),
         e.ExpectColumnValuesToBeInSet(column="origin", value_set=["live", "synthetic_sample", "imported"]),
     ]
@@ -103,8 +109,12 @@ def _family_downloads(gx) -> list:
         e.ExpectColumnValuesToBeBetween(column="downloads_30d", min_value=0),
         e.ExpectColumnValuesToBeBetween(column="share_30d", min_value=0, max_value=1),
         e.ExpectColumnValuesToBeBetween(column="rank_30d", min_value=1),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="downloads_all_time", column_B="downloads_30d",
-                                                  or_equal=True, ignore_row_if="either_value_is_missing"),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="downloads_all_time",
+            column_B="downloads_30d",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
     ]
 
 
@@ -113,8 +123,12 @@ def _family_downloads_adjusted(gx) -> list:
     return [
         e.ExpectCompoundColumnsToBeUnique(column_list=["window_start", "family"]),
         e.ExpectColumnValuesToBeBetween(column="downloads_30d_adjusted", min_value=0),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="downloads_30d", column_B="downloads_30d_adjusted",
-                                                  or_equal=True, ignore_row_if="either_value_is_missing"),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="downloads_30d",
+            column_B="downloads_30d_adjusted",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
         e.ExpectColumnValuesToBeBetween(column="share_30d_adjusted", min_value=0, max_value=1),
     ]
 
@@ -123,10 +137,13 @@ def _family_derivatives(gx) -> list:
     e = gx.expectations
     return [
         e.ExpectCompoundColumnsToBeUnique(column_list=["window_start", "family", "relation"]),
-        e.ExpectColumnValuesToBeInSet(column="relation", value_set=["finetune", "adapter", "quantized", "merge", "any"]),
+        e.ExpectColumnValuesToBeInSet(
+            column="relation", value_set=["finetune", "adapter", "quantized", "merge", "any"]
+        ),
         e.ExpectColumnValuesToBeBetween(column="n_derivatives", min_value=0),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="n_children", column_B="n_derivatives", or_equal=True,
-                                                  ignore_row_if="either_value_is_missing"),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="n_children", column_B="n_derivatives", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
     ]
 
 
@@ -166,38 +183,85 @@ def _window_rows(table: str, column: str = "window_start") -> str:
 
 
 SUITES: list[Suite] = [
-    Suite("raw_hub_models", ("raw", "hub_models"), "Hub snapshot rows of the window: keys, counters, enums",
-          "SELECT window_start, snapshot_ts, model_id, downloads_30d, downloads_all_time, likes, created_at, gated, "
-          "origin FROM raw.hub_models WHERE window_start >= $window_start AND window_start < $window_end",
-          ("window_start", "model_id"), _hub_models),
-    Suite("raw_livebench_scores", ("raw", "livebench_scores"), "LiveBench cells of the window's snapshots",
-          "SELECT fetched_window, release_date, model, task, score, category, origin FROM raw.livebench_scores "
-          "WHERE fetched_window >= $window_start AND fetched_window < $window_end",
-          ("release_date", "model", "task"), _livebench_scores),
-    Suite("raw_legacy_scores", ("raw", "legacy_scores"), "legacy benchmark claims observed in the window",
-          "SELECT window_start, source, source_model, benchmark, score, observed_at, origin FROM raw.legacy_scores "
-          "WHERE window_start >= $window_start AND window_start < $window_end",
-          ("source", "source_model", "benchmark"), _legacy_scores),
-    Suite("marts_family_downloads", ("marts", "family_downloads"), "adoption mart rows of the window",
-          _window_rows("marts.family_downloads"), ("window_start", "family"), _family_downloads),
-    Suite("marts_family_downloads_adjusted", ("marts", "family_downloads_adjusted"),
-          "anomaly-adjusted adoption mart rows of the window",
-          _window_rows("marts.family_downloads_adjusted"), ("window_start", "family"), _family_downloads_adjusted),
-    Suite("marts_family_derivatives", ("marts", "family_derivatives"), "derivative counts of the window",
-          "SELECT window_start, family, relation, n_derivatives, n_children FROM marts.family_derivatives "
-          "WHERE window_start >= $window_start AND window_start < $window_end",
-          ("window_start", "family", "relation"), _family_derivatives),
-    Suite("marts_headline_kpis", ("marts", "headline_kpis"), "headline KPIs of the window",
-          "SELECT window_start, leader_family, top_family_share_30d, hhi_30d FROM marts.headline_kpis "
-          "WHERE window_start >= $window_start AND window_start < $window_end",
-          ("window_start",), _headline_kpis),
+    Suite(
+        "raw_hub_models",
+        ("raw", "hub_models"),
+        "Hub snapshot rows of the window: keys, counters, enums",
+        "SELECT window_start, snapshot_ts, model_id, downloads_30d, downloads_all_time, likes, created_at, gated, "
+        "origin FROM raw.hub_models WHERE window_start >= $window_start AND window_start < $window_end",
+        ("window_start", "model_id"),
+        _hub_models,
+    ),
+    Suite(
+        "raw_livebench_scores",
+        ("raw", "livebench_scores"),
+        "LiveBench cells of the window's snapshots",
+        "SELECT fetched_window, release_date, model, task, score, category, origin FROM raw.livebench_scores "
+        "WHERE fetched_window >= $window_start AND fetched_window < $window_end",
+        ("release_date", "model", "task"),
+        _livebench_scores,
+    ),
+    Suite(
+        "raw_legacy_scores",
+        ("raw", "legacy_scores"),
+        "legacy benchmark claims observed in the window",
+        "SELECT window_start, source, source_model, benchmark, score, observed_at, origin FROM raw.legacy_scores "
+        "WHERE window_start >= $window_start AND window_start < $window_end",
+        ("source", "source_model", "benchmark"),
+        _legacy_scores,
+    ),
+    Suite(
+        "marts_family_downloads",
+        ("marts", "family_downloads"),
+        "adoption mart rows of the window",
+        _window_rows("marts.family_downloads"),
+        ("window_start", "family"),
+        _family_downloads,
+    ),
+    Suite(
+        "marts_family_downloads_adjusted",
+        ("marts", "family_downloads_adjusted"),
+        "anomaly-adjusted adoption mart rows of the window",
+        _window_rows("marts.family_downloads_adjusted"),
+        ("window_start", "family"),
+        _family_downloads_adjusted,
+    ),
+    Suite(
+        "marts_family_derivatives",
+        ("marts", "family_derivatives"),
+        "derivative counts of the window",
+        "SELECT window_start, family, relation, n_derivatives, n_children FROM marts.family_derivatives "
+        "WHERE window_start >= $window_start AND window_start < $window_end",
+        ("window_start", "family", "relation"),
+        _family_derivatives,
+    ),
+    Suite(
+        "marts_headline_kpis",
+        ("marts", "headline_kpis"),
+        "headline KPIs of the window",
+        "SELECT window_start, leader_family, top_family_share_30d, hhi_30d FROM marts.headline_kpis "
+        "WHERE window_start >= $window_start AND window_start < $window_end",
+        ("window_start",),
+        _headline_kpis,
+    ),
     # The gap marts are views by LiveBench release (not by window): their whole (small) content is validated.
-    Suite("marts_benchmark_gap", ("marts", "benchmark_gap"), "contamination gap per model and release",
-          "SELECT release_date, model_key, family, legacy_score, livebench_global_average, gap_pp "
-          "FROM marts.benchmark_gap", ("release_date", "model_key"), _benchmark_gap),
-    Suite("marts_family_gap", ("marts", "family_gap"), "contamination gap per family and release",
-          "SELECT release_date, family, n_models, mean_gap_pp, min_gap_pp, max_gap_pp FROM marts.family_gap",
-          ("release_date", "family"), _family_gap),
+    Suite(
+        "marts_benchmark_gap",
+        ("marts", "benchmark_gap"),
+        "contamination gap per model and release",
+        "SELECT release_date, model_key, family, legacy_score, livebench_global_average, gap_pp "
+        "FROM marts.benchmark_gap",
+        ("release_date", "model_key"),
+        _benchmark_gap,
+    ),
+    Suite(
+        "marts_family_gap",
+        ("marts", "family_gap"),
+        "contamination gap per family and release",
+        "SELECT release_date, family, n_models, mean_gap_pp, min_gap_pp, max_gap_pp FROM marts.family_gap",
+        ("release_date", "family"),
+        _family_gap,
+    ),
 ]
 
 
@@ -208,6 +272,7 @@ def active_suites(tables) -> list[Suite]:
 
 
 # ---------------------------------------------------------------------------------------- validation
+
 
 @dataclass
 class Batch:
@@ -223,7 +288,9 @@ def load_batch(con, suite: Suite, start: datetime, end: datetime, limit: int = D
     sql = bind_window(suite.batch_sql, start, end)
     total = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
     if total > limit:
-        frame = con.execute(f"SELECT * FROM ({sql}) USING SAMPLE reservoir({limit} ROWS) REPEATABLE ({SAMPLE_SEED})").df()
+        frame = con.execute(
+            f"SELECT * FROM ({sql}) USING SAMPLE reservoir({limit} ROWS) REPEATABLE ({SAMPLE_SEED})"
+        ).df()
     else:
         frame = con.execute(sql).df()
     return frame, Batch(total, len(frame), total > limit, start, end)
@@ -250,7 +317,11 @@ class GxReport:
 
     def description(self) -> str:
         failed = [e for e in self.expectations if not e.success]
-        sample = f" (sample of {self.batch.rows_validated:,} of {self.batch.rows_total:,} rows)" if self.batch.sampled else ""
+        sample = (
+            f" (sample of {self.batch.rows_validated:,} of {self.batch.rows_total:,} rows)"
+            if self.batch.sampled
+            else ""
+        )
         if not failed:
             return f"all {len(self.expectations)} expectations met{sample}"
         names = ", ".join(f"{e.expectation}({e.columns})" for e in failed[:3])
@@ -263,7 +334,9 @@ class GxReport:
             if e.observed is not None and e.unexpected is None:
                 unexpected = f"observed {e.observed}"
             examples = "; ".join(e.examples).replace("|", "\\|")
-            lines.append(f"| {e.expectation} | {e.columns} | {'yes' if e.success else 'NO'} | {unexpected} | {examples} |")
+            lines.append(
+                f"| {e.expectation} | {e.columns} | {'yes' if e.success else 'NO'} | {unexpected} | {examples} |"
+            )
         meta = {
             "expectations": Markdown("\n".join(lines)),
             "evaluated": len(self.expectations),
@@ -314,22 +387,36 @@ def validate(suite: Suite, frame, batch: Batch, docs_root: Path | None) -> GxRep
     batch_definition = asset.add_batch_definition_whole_dataframe("windows")
     expectation_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=suite.expectations(gx)))
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=expectation_suite))
+        gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=expectation_suite)
+    )
     index_columns = [c for c in suite.index_columns if c in frame.columns]
     result = definition.run(
         batch_parameters={"dataframe": frame},
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES,
-                       "unexpected_index_column_names": index_columns},
+        result_format={
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": EXAMPLES,
+            "unexpected_index_column_names": index_columns,
+        },
     )
     outcomes = []
     for r in result.results:
         config = r.expectation_config
         res = r.result or {}
-        examples = [_example(row, suite.index_columns) for row in (res.get("partial_unexpected_index_list") or [])[:EXAMPLES]]
+        examples = [
+            _example(row, suite.index_columns) for row in (res.get("partial_unexpected_index_list") or [])[:EXAMPLES]
+        ]
         if r.exception_info and r.exception_info.get("raised_exception"):
             examples = [f"error: {r.exception_info.get('exception_message')}"]
-        outcomes.append(ExpectationOutcome(config.type, _columns(config.kwargs), bool(r.success),
-                                           res.get("unexpected_count"), examples, res.get("observed_value")))
+        outcomes.append(
+            ExpectationOutcome(
+                config.type,
+                _columns(config.kwargs),
+                bool(r.success),
+                res.get("unexpected_count"),
+                examples,
+                res.get("observed_value"),
+            )
+        )
     docs = None
     if docs_root is not None:
         docs = _write_docs(context, Path(docs_root) / "gx", suite.name)
@@ -341,11 +428,14 @@ def _write_docs(context, root: Path, name: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
     site = f"hubsignal_{name}"
-    context.add_data_docs_site(site_name=site, site_config={
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(tmp)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
+    context.add_data_docs_site(
+        site_name=site,
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(tmp)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     try:
         context.build_data_docs(site_names=[site])
         final = root / name

@@ -49,7 +49,9 @@ class LoadRules:
             if dup.height:
                 first = dup.row(0, named=True)
                 example = ", ".join(f"{c}={first[c]}" for c in self.unique)
-                problems.append(f"{dup.height} duplicate ({', '.join(self.unique)}) keys, e.g. {example} x{first['len']}")
+                problems.append(
+                    f"{dup.height} duplicate ({', '.join(self.unique)}) keys, e.g. {example} x{first['len']}"
+                )
         for rule in self.expect:
             expected = rule.expected(window)
             if expected is None:
@@ -67,6 +69,7 @@ def manifest_list(key: str) -> Callable[[LandedWindow], list[str] | None]:
 
 
 # ------------------------------------------------------------------------------------ raw fields (schema drift)
+
 
 def json_list_fields(window: LandedWindow) -> dict[str, int]:
     """Top-level keys of the records of a window whose files are JSON lists of objects (API listing pages)."""
@@ -89,7 +92,11 @@ def jsonl_body_fields(window: LandedWindow) -> dict[str, int]:
                 continue
             try:
                 rec = json.loads(line)
-                info = json.loads(rec["body"]) if rec.get("http_status") == 200 and isinstance(rec.get("body"), str) else None
+                info = (
+                    json.loads(rec["body"])
+                    if rec.get("http_status") == 200 and isinstance(rec.get("body"), str)
+                    else None
+                )
             except (ValueError, AttributeError):
                 continue
             if isinstance(info, dict):

@@ -20,21 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
 from hubsignal.quality.load_rules import LOAD_RULES_PREFIX
+from hubsignal.values import naive_utc
 from hubsignal.warehouse import transaction
 from hubsignal.windows import window_key
-from hubsignal.values import naive_utc
 
 CHECK_PREFIX = "check "  # meta.snapshot_log.message of a window quarantined by checks: "check <name>: <reason>"
 
 
-
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -63,7 +62,9 @@ def record_fields(con, source: str, window_starts: Iterable[datetime], rows: lis
     starts = [naive_utc(w) for w in window_starts]
     con.execute("DELETE FROM meta.raw_fields WHERE source = ? AND window_start IN (SELECT unnest(?))", [source, starts])
     if rows:
-        con.executemany("INSERT INTO meta.raw_fields VALUES (?, ?, ?, ?)", [(s, naive_utc(w), f, n) for s, w, f, n in rows])
+        con.executemany(
+            "INSERT INTO meta.raw_fields VALUES (?, ?, ?, ?)", [(s, naive_utc(w), f, n) for s, w, f, n in rows]
+        )
 
 
 def is_accepted(con: duckdb.DuckDBPyConnection, status: str | None) -> bool:
@@ -176,7 +177,8 @@ def apply_check_outcome(
             elif is_accepted(con, log.get(ws, (None,))[0]):  # reloaded with new data since: say it is released
                 con.execute(
                     "UPDATE meta.snapshot_log SET message = concat_ws('; ', message, ?) WHERE source = ? AND window_start = ?",
-                    [f"released {now:%Y-%m-%d %H:%M} UTC: {check_name} passes on the reloaded data", source, ws])
+                    [f"released {now:%Y-%m-%d %H:%M} UTC: {check_name} passes on the reloaded data", source, ws],
+                )
                 out.released.append(window_key(ws))
     return out
 
@@ -205,10 +207,13 @@ def release(con: duckdb.DuckDBPyConnection, source: str, key: str, reason: str) 
         if not (message.startswith(CHECK_PREFIX) or load_rules):
             raise ReleaseError(
                 f"{source} window {key}: quarantined at load because it cannot be read ({message}); "
-                "an override cannot make it loadable: fix the parser (bump its version) or the landed data")
+                "an override cannot make it loadable: fix the parser (bump its version) or the landed data"
+            )
         now = _now()
-        con.execute("INSERT INTO meta.quarantine_overrides VALUES (?, ?, ?, ?, ?, ?)",
-                    [source, ws, key, reason, fingerprint, now])
+        con.execute(
+            "INSERT INTO meta.quarantine_overrides VALUES (?, ?, ?, ?, ?, ?)",
+            [source, ws, key, reason, fingerprint, now],
+        )
         con.execute(
             "UPDATE meta.quarantine SET released_at = ?, released_by = ? "
             "WHERE source = ? AND window_start = ? AND released_at IS NULL",
@@ -222,10 +227,15 @@ def release(con: duckdb.DuckDBPyConnection, source: str, key: str, reason: str) 
             )
             return "released: the next run of this window loads it without the load rules"
         origin = con.execute(
-            "SELECT origin FROM meta.snapshot_log WHERE source = ? AND window_start = ?", [source, ws]).fetchone()[0]
+            "SELECT origin FROM meta.snapshot_log WHERE source = ? AND window_start = ?", [source, ws]
+        ).fetchone()[0]
         con.execute(
             "UPDATE meta.snapshot_log SET status = ?, message = ? WHERE source = ? AND window_start = ?",
-            ["imported" if origin == "imported" else "observed",
-             f"released by override ({reason}) (was: {message})", source, ws],
+            [
+                "imported" if origin == "imported" else "observed",
+                f"released by override ({reason}) (was: {message})",
+                source,
+                ws,
+            ],
         )
         return "released: the next run of this window rebuilds the marts with it"

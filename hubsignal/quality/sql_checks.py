@@ -44,7 +44,6 @@ _HEADER_LINE = re.compile(r"^--\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-
 class CheckFileError(ValueError):
     """A check file breaks the contract (the message names the file)."""
 
@@ -73,7 +72,9 @@ class SqlCheck:
 
     @property
     def sql_file(self) -> str:
-        return str(self.path.relative_to(SQL_DIR.parent)) if self.path.is_relative_to(SQL_DIR.parent) else str(self.path)
+        return (
+            str(self.path.relative_to(SQL_DIR.parent)) if self.path.is_relative_to(SQL_DIR.parent) else str(self.path)
+        )
 
 
 def load_check(path: Path) -> SqlCheck:
@@ -114,8 +115,16 @@ def load_check(path: Path) -> SqlCheck:
         if declared_layer not in WAREHOUSE_LAYERS or not declared_table:
             raise CheckFileError(f"{path}: reads {name!r} is not <raw|staging|marts>.<table>")
         reads.add((declared_layer, declared_table))
-    return SqlCheck(path, path.stem, (layer, table), severity, header["description"], quarantine, sql,
-                    tuple(sorted(reads - {(layer, table)})))
+    return SqlCheck(
+        path,
+        path.stem,
+        (layer, table),
+        severity,
+        header["description"],
+        quarantine,
+        sql,
+        tuple(sorted(reads - {(layer, table)})),
+    )
 
 
 def discover_checks(checks_dir: Path = CHECKS_DIR) -> list[SqlCheck]:
@@ -123,6 +132,7 @@ def discover_checks(checks_dir: Path = CHECKS_DIR) -> list[SqlCheck]:
 
 
 # ------------------------------------------------------------------------------------------ evaluation
+
 
 @dataclass
 class CheckRun:
@@ -158,9 +168,11 @@ class CheckRun:
         text = f"{self.offending} offending row(s): {self.check.description}"
         o = self.outcome
         if o is not None:
-            parts = [f"quarantined {', '.join(o.new)}" if o.new else "",
-                     f"still quarantined {', '.join(o.still)}" if o.still else "",
-                     f"released by override {', '.join(o.overridden)}" if o.overridden else ""]
+            parts = [
+                f"quarantined {', '.join(o.new)}" if o.new else "",
+                f"still quarantined {', '.join(o.still)}" if o.still else "",
+                f"released by override {', '.join(o.overridden)}" if o.overridden else "",
+            ]
             text += "; " + "; ".join(p for p in parts if p) if any(parts) else ""
         return text
 
@@ -178,8 +190,12 @@ class CheckRun:
             meta["examples"] = Markdown(markdown_table(self.columns, self.examples))
         if self.outcome is not None:
             o = self.outcome
-            for label, items in (("quarantined_now", o.new), ("still_quarantined", o.still),
-                                 ("overridden", o.overridden), ("not_in_snapshot_log", o.unlogged)):
+            for label, items in (
+                ("quarantined_now", o.new),
+                ("still_quarantined", o.still),
+                ("overridden", o.overridden),
+                ("not_in_snapshot_log", o.unlogged),
+            ):
                 if items:
                     meta[label] = Markdown("\n".join(f"- {k}: {v}" for k, v in items.items()))
             meta["released"] = ", ".join(o.released) or "none"
@@ -191,8 +207,9 @@ def _reason(columns: list[str], row: tuple, n: int) -> str:
     return f"{n} offending row(s), e.g. {shown}"
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, check: SqlCheck, start: datetime, end: datetime,
-             run_id: str | None = None) -> CheckRun:
+def evaluate(
+    con: duckdb.DuckDBPyConnection, check: SqlCheck, start: datetime, end: datetime, run_id: str | None = None
+) -> CheckRun:
     """Run one SQL check over windows [start, end); quarantine/release windows if the check says so."""
     started = time.perf_counter()
     sql = bind_window(check.sql, start, end)
@@ -212,13 +229,23 @@ def evaluate(con: duckdb.DuckDBPyConnection, check: SqlCheck, start: datetime, e
 
 def _clean_windows(con, check: SqlCheck, start: datetime, end: datetime) -> int:
     """Windows of [start, end) that the quarantining check's source(s) still hold as observed/imported."""
-    sources = [check.quarantine] if not check.quarantine_column else [
-        s for (s,) in con.execute("SELECT DISTINCT source FROM meta.quarantine WHERE check_name = ?", [check.name]).fetchall()]
+    sources = (
+        [check.quarantine]
+        if not check.quarantine_column
+        else [
+            s
+            for (s,) in con.execute(
+                "SELECT DISTINCT source FROM meta.quarantine WHERE check_name = ?", [check.name]
+            ).fetchall()
+        ]
+    )
     if not sources:
         return 0
     return con.execute(
         "SELECT count(*) FROM meta.accepted_windows WHERE source IN (SELECT unnest(?)) "
-        "AND window_start >= ? AND window_start < ?", [sources, naive_utc(start), naive_utc(end)]).fetchone()[0]
+        "AND window_start >= ? AND window_start < ?",
+        [sources, naive_utc(start), naive_utc(end)],
+    ).fetchone()[0]
 
 
 def _quarantine(con, check: SqlCheck, columns: list[str], start: datetime, end: datetime, run_id) -> Outcome:
@@ -232,19 +259,37 @@ def _quarantine(con, check: SqlCheck, columns: list[str], start: datetime, end: 
     source_expr = f'"{column}"' if column else "?"
     per_window = con.execute(
         f"SELECT {source_expr} AS source, window_start, count(*), min(({row_expr})) FROM hubsignal_offending "
-        "GROUP BY ALL", [] if column else [check.quarantine]).fetchall()
+        "GROUP BY ALL",
+        [] if column else [check.quarantine],
+    ).fetchall()
     failing: dict[str, dict] = {}
     for source, ws, n, first in per_window:
         values = (first,) if len(others) == 1 else tuple(first.values() if isinstance(first, dict) else first)
         failing.setdefault(source, {})[ws] = (_reason(others, values, n), n)
-    sources = {check.quarantine} if not column else set(failing) | {
-        s for (s,) in con.execute(  # sources of windows this check holds: they may pass now
-            "SELECT DISTINCT source FROM meta.quarantine WHERE check_name = ? AND released_at IS NULL "
-            "AND window_start >= ? AND window_start < ?", [check.name, start, end]).fetchall()}
+    sources = (
+        {check.quarantine}
+        if not column
+        else set(failing)
+        | {
+            s
+            for (s,) in con.execute(  # sources of windows this check holds: they may pass now
+                "SELECT DISTINCT source FROM meta.quarantine WHERE check_name = ? AND released_at IS NULL "
+                "AND window_start >= ? AND window_start < ?",
+                [check.name, start, end],
+            ).fetchall()
+        }
+    )
     merged = Outcome()
     for source in sorted(sources):
-        out = apply_check_outcome(con, source=source, check_name=check.name, start=start, end=end,
-                                  failing=failing.get(source, {}), run_id=run_id)
+        out = apply_check_outcome(
+            con,
+            source=source,
+            check_name=check.name,
+            start=start,
+            end=end,
+            failing=failing.get(source, {}),
+            run_id=run_id,
+        )
         label = (lambda key: f"{source} {key}") if column else (lambda key: key)
         for name in ("new", "still", "overridden", "unlogged"):
             getattr(merged, name).update({label(k): v for k, v in getattr(out, name).items()})

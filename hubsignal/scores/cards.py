@@ -25,9 +25,9 @@ from datetime import datetime
 import polars as pl
 from huggingface_hub.errors import HfHubHTTPError
 
-from hubsignal.scores.files import LOAD_SCHEMA, SCORE_SCHEMA, canonical_benchmark, to_date
 from hubsignal.hub.client import HubClient
 from hubsignal.landing import LandedWindow, RawFile, RecordError
+from hubsignal.scores.files import LOAD_SCHEMA, SCORE_SCHEMA, canonical_benchmark, to_date
 from hubsignal.values import as_utc
 
 SOURCE = "model_card_scores"  # landing folder and meta.snapshot_log.source
@@ -109,15 +109,27 @@ def parse_card(repo_id: str, body) -> tuple[list[dict], list[str]]:
             notes.append(f"{repo_id} {where}: value {raw_value!r} is not on a 0-1 or 0-100 scale; skipped")
             return
         third = is_third_party(src_name)
-        rows.append({
-            **dict.fromkeys(SCORE_SCHEMA),
-            "source": "hub_model_card", "source_model": repo_id, "hf_repo_id": repo_id,
-            "benchmark": canonical_benchmark(bench_raw, config), "benchmark_name": bench_raw,
-            "metric": metric if isinstance(metric, str) else None, "score": score, "raw_score": str(raw_value),
-            "protocol": protocol, "self_reported": not third, "reported_by": src_name or org,
-            "source_url": src_url or f"{HUB_URL}/{repo_id}", "reported_on": reported_on,
-            "source_file": None, "source_record": where, "source_flags": flags,
-        })
+        rows.append(
+            {
+                **dict.fromkeys(SCORE_SCHEMA),
+                "source": "hub_model_card",
+                "source_model": repo_id,
+                "hf_repo_id": repo_id,
+                "benchmark": canonical_benchmark(bench_raw, config),
+                "benchmark_name": bench_raw,
+                "metric": metric if isinstance(metric, str) else None,
+                "score": score,
+                "raw_score": str(raw_value),
+                "protocol": protocol,
+                "self_reported": not third,
+                "reported_by": src_name or org,
+                "source_url": src_url or f"{HUB_URL}/{repo_id}",
+                "reported_on": reported_on,
+                "source_file": None,
+                "source_record": where,
+                "source_flags": flags,
+            }
+        )
 
     index = body.get("model-index")
     if index is not None and not isinstance(index, list):
@@ -141,8 +153,18 @@ def parse_card(repo_id: str, body) -> tuple[list[dict], list[str]]:
                 if not isinstance(metric, dict):
                     notes.append(f"{repo_id} {where}.metrics[{k}]: not an object; skipped")
                     continue
-                add(f"{where}.metrics[{k}]", bench.strip(), config, metric.get("type"), metric.get("value"),
-                    _protocol(dataset), src_name, src_url, None, [])
+                add(
+                    f"{where}.metrics[{k}]",
+                    bench.strip(),
+                    config,
+                    metric.get("type"),
+                    metric.get("value"),
+                    _protocol(dataset),
+                    src_name,
+                    src_url,
+                    None,
+                    [],
+                )
 
     evals = body.get("evalResults")
     if evals is not None and not isinstance(evals, list):
@@ -165,12 +187,24 @@ def parse_card(repo_id: str, body) -> tuple[list[dict], list[str]]:
         src_name, src_url = _source(data.get("source"), f"{repo_id} {where}", notes)
         task = dataset.get("task_id") if isinstance(dataset.get("task_id"), str) else None
         day = to_date(data["date"]) if isinstance(data.get("date"), str) else None
-        add(where, bench.strip(), task, data.get("metric"), data.get("value"), _protocol(dataset), src_name,
-            src_url, day, ["verified"] if item.get("verified") is True else [])
+        add(
+            where,
+            bench.strip(),
+            task,
+            data.get("metric"),
+            data.get("value"),
+            _protocol(dataset),
+            src_name,
+            src_url,
+            day,
+            ["verified"] if item.get("verified") is True else [],
+        )
     return rows, notes
 
 
-def parse_card_window(window: LandedWindow, window_start: datetime) -> tuple[pl.DataFrame, list[str], list[RecordError]]:
+def parse_card_window(
+    window: LandedWindow, window_start: datetime
+) -> tuple[pl.DataFrame, list[str], list[RecordError]]:
     """Rows of raw.legacy_scores for a landed window of card bodies (one model_info answer per line).
     A model whose answer cannot be read (4xx, not JSON, not an object) or a damaged line is a RecordError;
     off-spec entries inside a readable card are notes."""
@@ -198,19 +232,30 @@ def parse_card_window(window: LandedWindow, window_start: datetime) -> tuple[pl.
                 errors.append(RecordError(repo_id, f"model_info answer is not JSON ({exc})", f"{where} line {n}"))
                 continue
             if not isinstance(card, dict):
-                errors.append(RecordError(repo_id, f"model_info answer is a JSON {type(card).__name__}, not an object",
-                                          f"{where} line {n}"))
+                errors.append(
+                    RecordError(
+                        repo_id,
+                        f"model_info answer is a JSON {type(card).__name__}, not an object",
+                        f"{where} line {n}",
+                    )
+                )
                 continue
             card_rows, card_notes = parse_card(repo_id, card)
             fetched = as_utc(datetime.fromisoformat(rec.get("fetched_at") or window.manifest["fetched_at"]))
-            rows += [{**r, "source_file": entry["file"], "observed_at": fetched.replace(tzinfo=None)} for r in card_rows]
+            rows += [
+                {**r, "source_file": entry["file"], "observed_at": fetched.replace(tzinfo=None)} for r in card_rows
+            ]
             notes += card_notes
     frame = pl.DataFrame(rows, schema={**SCORE_SCHEMA, "observed_at": pl.Datetime("us")})
-    return frame.with_columns(
-        pl.lit(as_utc(window_start).replace(tzinfo=None), dtype=pl.Datetime("us")).alias("window_start"),
-        pl.lit(SOURCE, dtype=pl.String).alias("landing_source"),
-        pl.lit(window.origin, dtype=pl.String).alias("origin"),
-    ).select(list(LOAD_SCHEMA)), notes, errors
+    return (
+        frame.with_columns(
+            pl.lit(as_utc(window_start).replace(tzinfo=None), dtype=pl.Datetime("us")).alias("window_start"),
+            pl.lit(SOURCE, dtype=pl.String).alias("landing_source"),
+            pl.lit(window.origin, dtype=pl.String).alias("origin"),
+        ).select(list(LOAD_SCHEMA)),
+        notes,
+        errors,
+    )
 
 
 def fetch_card_scores(client: HubClient, repo_ids: list[str], log: Callable[[str], None] = print) -> RawFile:
@@ -220,9 +265,12 @@ def fetch_card_scores(client: HubClient, repo_ids: list[str], log: Callable[[str
     for repo_id in repo_ids:
         try:
             resp = client.model_info_raw(repo_id, expand=CARD_EXPAND, lenient=True)
-            rec = {"http_status": resp.status if resp else 404, "url": resp.url if resp else None,
-                   "fetched_at": resp.fetched_at.isoformat() if resp else None,
-                   "body": resp.body.decode("utf-8", errors="replace") if resp else None}
+            rec = {
+                "http_status": resp.status if resp else 404,
+                "url": resp.url if resp else None,
+                "fetched_at": resp.fetched_at.isoformat() if resp else None,
+                "body": resp.body.decode("utf-8", errors="replace") if resp else None,
+            }
         except HfHubHTTPError as exc:  # e.g. 400/401/403 for this repo only
             status = exc.response.status_code if exc.response is not None else None
             log(f"card of {repo_id}: HTTP {status}, recorded without a body")

@@ -25,7 +25,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -33,8 +33,8 @@ import polars as pl
 from hubsignal import landing as lz
 from hubsignal.csv_records import csv_records, decode
 from hubsignal.landing import LandedWindow, RawFile
-from hubsignal.windows import window_floor, window_key
 from hubsignal.values import as_utc, naive_utc, to_bool, to_date, to_number
+from hubsignal.windows import window_floor, window_key
 
 SCORE_FILES = "score_files"  # landing root; each landed file is the source `score_files/<adapter>-<sha12>`
 PARSER_VERSION = "legacy-1"
@@ -77,10 +77,20 @@ class ScoreFileError(ValueError):
 # --------------------------------------------------------------------------------------------- helpers
 
 _BENCHMARK_ALIASES = {
-    "hendrycks-test": "mmlu", "hendryckstest": "mmlu", "mmlu-no-train": "mmlu", "massive-multitask-language-understanding": "mmlu",
-    "truthful-qa": "truthfulqa", "truthfulqa-mc": "truthfulqa", "truthfulqa-mc2": "truthfulqa",
-    "arc": "arc-c", "arc-challenge": "arc-c", "arc-easy": "arc-e", "gsm-8k": "gsm8k",
-    "human-eval": "humaneval", "openai-humaneval": "humaneval", "mmlu-pro-plus": "mmlu-pro-plus",
+    "hendrycks-test": "mmlu",
+    "hendryckstest": "mmlu",
+    "mmlu-no-train": "mmlu",
+    "massive-multitask-language-understanding": "mmlu",
+    "truthful-qa": "truthfulqa",
+    "truthfulqa-mc": "truthfulqa",
+    "truthfulqa-mc2": "truthfulqa",
+    "arc": "arc-c",
+    "arc-challenge": "arc-c",
+    "arc-easy": "arc-e",
+    "gsm-8k": "gsm8k",
+    "human-eval": "humaneval",
+    "openai-humaneval": "humaneval",
+    "mmlu-pro-plus": "mmlu-pro-plus",
 }
 
 
@@ -162,8 +172,11 @@ class _Rows:
     def frame(self) -> pl.DataFrame:
         flags = pl.col("source_flags")
         return pl.DataFrame(self.cols, schema={**SCORE_SCHEMA, "source_flags": pl.String}).with_columns(
-            pl.when(flags == "").then(pl.lit([], dtype=pl.List(pl.String))).otherwise(flags.str.split(","))
-            .alias("source_flags"))
+            pl.when(flags == "")
+            .then(pl.lit([], dtype=pl.List(pl.String)))
+            .otherwise(flags.str.split(","))
+            .alias("source_flags")
+        )
 
 
 # -------------------------------------------------------------------------------------------- adapters
@@ -196,11 +209,23 @@ def adapt_generic_csv(files: dict[str, bytes], main: str) -> tuple[pl.DataFrame,
         if errors.items:
             continue
         rows.append(
-            source="generic_csv", source_model=model, hf_repo_id=_blank(rec.get("hf_repo_id")),
-            benchmark=canonical_benchmark(bench), benchmark_name=bench, metric=_blank(rec.get("metric")),
-            score=score, raw_score=rec["score"].strip(), protocol=_blank(rec["protocol"]), self_reported=reported,
-            reported_by=_blank(rec.get("reported_by")), source_url=_blank(rec["source_url"]), reported_on=day,
-            source_file=main, source_record=f"line {line}", source_flags=[])
+            source="generic_csv",
+            source_model=model,
+            hf_repo_id=_blank(rec.get("hf_repo_id")),
+            benchmark=canonical_benchmark(bench),
+            benchmark_name=bench,
+            metric=_blank(rec.get("metric")),
+            score=score,
+            raw_score=rec["score"].strip(),
+            protocol=_blank(rec["protocol"]),
+            self_reported=reported,
+            reported_by=_blank(rec.get("reported_by")),
+            source_url=_blank(rec["source_url"]),
+            reported_on=day,
+            source_file=main,
+            source_record=f"line {line}",
+            source_flags=[],
+        )
     errors.check()
     return rows.frame(), []
 
@@ -237,20 +262,38 @@ def adapt_llm_stats(files: dict[str, bytes], main: str) -> tuple[pl.DataFrame, l
             skipped.append(f"line {line} ({model} {bench} = {rec['score'].strip()})")
             continue
         info = models.get(model, {})
-        vendor = _blank(info.get("organization_name")) or _blank(rec.get("organization_id")) or _blank(info.get("organization_id"))
+        vendor = (
+            _blank(info.get("organization_name"))
+            or _blank(rec.get("organization_id"))
+            or _blank(info.get("organization_id"))
+        )
         updated = _blank(rec.get("updated_at"))
         rows.append(
-            source="llm_stats", source_model=model,
+            source="llm_stats",
+            source_model=model,
             hf_repo_id=_blank(rec.get("hf_repo_id")) or _blank(info.get("hf_repo_id")),
-            benchmark=canonical_benchmark(bench), benchmark_name=_blank(rec.get("benchmark_name")) or bench,
-            score=value * 100, raw_score=rec["score"].strip(), protocol=_blank(rec.get("analysis_method")),
-            self_reported=reported, reported_by=vendor if reported else "LLM-Stats",
+            benchmark=canonical_benchmark(bench),
+            benchmark_name=_blank(rec.get("benchmark_name")) or bench,
+            score=value * 100,
+            raw_score=rec["score"].strip(),
+            protocol=_blank(rec.get("analysis_method")),
+            self_reported=reported,
+            reported_by=vendor if reported else "LLM-Stats",
             source_url=_blank(rec.get("self_reported_source_link")),
             reported_on=to_date(updated) if updated else None,
-            source_file=main, source_record=f"line {line}", source_flags=[])
+            source_file=main,
+            source_record=f"line {line}",
+            source_flags=[],
+        )
     errors.check()
-    notes = [f"{main}: {len(skipped)} row(s) skipped, score is not a fraction 0-1 (not a percentage benchmark): "
-             f"{_listed(skipped)}"] if skipped else []
+    notes = (
+        [
+            f"{main}: {len(skipped)} row(s) skipped, score is not a fraction 0-1 (not a percentage benchmark): "
+            f"{_listed(skipped)}"
+        ]
+        if skipped
+        else []
+    )
     return rows.frame(), notes
 
 
@@ -302,12 +345,23 @@ def adapt_open_llm_leaderboard_v1(files: dict[str, bytes], main: str) -> tuple[p
         for col, (value, cell) in values.items():
             bench, shots, metric = OLL_BENCHMARKS[col]
             rows.append(
-                source="open_llm_leaderboard_v1", source_model=repo, hf_repo_id=repo if "/" in repo else None,
-                benchmark=bench, benchmark_name=col, metric=metric, score=value, raw_score=cell, protocol=shots,
-                self_reported=False, reported_by=OLL_REPORTED_BY, source_url=_blank(rec.get("url")),
-                reported_on=day, source_file=main,
+                source="open_llm_leaderboard_v1",
+                source_model=repo,
+                hf_repo_id=repo if "/" in repo else None,
+                benchmark=bench,
+                benchmark_name=col,
+                metric=metric,
+                score=value,
+                raw_score=cell,
+                protocol=shots,
+                self_reported=False,
+                reported_by=OLL_REPORTED_BY,
+                source_url=_blank(rec.get("url")),
+                reported_on=day,
+                source_file=main,
                 source_record=f"line {line}" + (f" (precision {precision})" if precision else ""),
-                source_flags=flags)
+                source_flags=flags,
+            )
     errors.check()
     return rows.frame(), []
 
@@ -333,11 +387,14 @@ def detect_adapter(name: str, body: bytes) -> str:
         if needed <= header:
             return adapter
     if {"model_id", "hf_repo_id", "organization_id"} <= header and "benchmark_id" not in header:
-        raise ScoreFileError(f"{name}: this is the LLM-Stats models file; land llmstats_benchmark_scores.csv "
-                             f"instead (the models file next to it is landed with it)")
+        raise ScoreFileError(
+            f"{name}: this is the LLM-Stats models file; land llmstats_benchmark_scores.csv "
+            f"instead (the models file next to it is landed with it)"
+        )
     raise ScoreFileError(
         f"{name}: unknown score-file format (header {sorted(header)}); expected one of: generic CSV "
-        f"{list(GENERIC_COLUMNS)}, LLM-Stats {list(LLM_STATS_COLUMNS)}, Open LLM Leaderboard v1 {list(OLL_COLUMNS)}")
+        f"{list(GENERIC_COLUMNS)}, LLM-Stats {list(LLM_STATS_COLUMNS)}, Open LLM Leaderboard v1 {list(OLL_COLUMNS)}"
+    )
 
 
 def adapt(adapter: str, files: dict[str, bytes], main: str) -> tuple[pl.DataFrame, list[str]]:
@@ -349,6 +406,7 @@ def adapt(adapter: str, files: dict[str, bytes], main: str) -> tuple[pl.DataFram
 
 
 # ---------------------------------------------------------------------------------------------- landing
+
 
 @dataclass
 class LandedScoreFile:
@@ -394,7 +452,7 @@ def land_score_file(
     for extra in _companions(path, adapter):
         files[extra.name] = extra.read_bytes()
     frame, notes = adapt(adapter, files, path.name)
-    now = as_utc(now or datetime.now(timezone.utc))
+    now = as_utc(now or datetime.now(UTC))
     observed = as_utc(observed_at) if observed_at is not None else now
     if observed > now:
         raise ScoreFileError(f"{path}: observation time {observed.isoformat()} is in the future")
@@ -407,10 +465,15 @@ def land_score_file(
     raw = [RawFile(path.name, body, frame.height, fetched_at=observed)]
     raw += [RawFile(n, b, max(0, b.count(b"\n") - 1), fetched_at=observed) for n, b in files.items() if n != path.name]
     extra = {
-        "adapter": adapter, "score_file": path.name, "companions": sorted(n for n in files if n != path.name),
-        "received_from": str(path), "observed_at": observed.isoformat(), "landed_at": now.isoformat(),
+        "adapter": adapter,
+        "score_file": path.name,
+        "companions": sorted(n for n in files if n != path.name),
+        "received_from": str(path),
+        "observed_at": observed.isoformat(),
+        "landed_at": now.isoformat(),
         "sha256_as_received": {n: hashlib.sha256(b).hexdigest() for n, b in files.items()},
-        "parser_version": PARSER_VERSION, "notes": notes,
+        "parser_version": PARSER_VERSION,
+        "notes": notes,
     }
     if origin == "synthetic_sample":
         extra["synthetic"] = True
@@ -434,9 +497,9 @@ def score_file_sources(landing: Path) -> list[str]:
     return sorted(f"{SCORE_FILES}/{p.name}" for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-
-def with_load_columns(frame: pl.DataFrame, window_start: datetime, landing_source: str, observed_at: datetime,
-                      origin: str) -> pl.DataFrame:
+def with_load_columns(
+    frame: pl.DataFrame, window_start: datetime, landing_source: str, observed_at: datetime, origin: str
+) -> pl.DataFrame:
     """Adapter rows + the loader's columns, in raw.legacy_scores order."""
     return frame.with_columns(
         pl.lit(naive_utc(window_start), dtype=pl.Datetime("us")).alias("window_start"),

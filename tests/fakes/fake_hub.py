@@ -35,23 +35,70 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
-EXPAND_PROPERTIES = frozenset({
-    "author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt", "disabled", "downloads",
-    "downloadsAllTime", "evalResults", "gated", "gguf", "inference", "inferenceProviderMapping",
-    "lastModified", "library_name", "likes", "mask_token", "model-index", "pipeline_tag", "private",
-    "resourceGroup", "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo", "trendingScore",
-    "usedStorage", "widgetData"})
+EXPAND_PROPERTIES = frozenset(
+    {
+        "author",
+        "baseModels",
+        "cardData",
+        "childrenModelCount",
+        "config",
+        "createdAt",
+        "disabled",
+        "downloads",
+        "downloadsAllTime",
+        "evalResults",
+        "gated",
+        "gguf",
+        "inference",
+        "inferenceProviderMapping",
+        "lastModified",
+        "library_name",
+        "likes",
+        "mask_token",
+        "model-index",
+        "pipeline_tag",
+        "private",
+        "resourceGroup",
+        "safetensors",
+        "sha",
+        "siblings",
+        "spaces",
+        "tags",
+        "transformersInfo",
+        "trendingScore",
+        "usedStorage",
+        "widgetData",
+    }
+)
 MODEL_INFO_ONLY = frozenset({"baseModels", "childrenModelCount", "usedStorage"})
 EXPAND_ONLY = frozenset({"downloadsAllTime"}) | MODEL_INFO_ONLY  # never in a default answer
-LIST_DEFAULT_FIELDS = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
-                       "library_name", "createdAt", "modelId")
-SORT_FIELDS = {"createdAt": "createdAt", "created_at": "createdAt", "lastModified": "lastModified",
-               "last_modified": "lastModified", "downloads": "downloads", "likes": "likes",
-               "trendingScore": "trendingScore", "trending_score": "trendingScore"}
+LIST_DEFAULT_FIELDS = (
+    "_id",
+    "id",
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+    "modelId",
+)
+SORT_FIELDS = {
+    "createdAt": "createdAt",
+    "created_at": "createdAt",
+    "lastModified": "lastModified",
+    "last_modified": "lastModified",
+    "downloads": "downloads",
+    "likes": "likes",
+    "trendingScore": "trendingScore",
+    "trending_score": "trendingScore",
+}
 WINDOW_S = 300
 HTML = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"
 
@@ -63,22 +110,47 @@ def _hex(seed: str, n: int) -> str:
 def _iso(value: str | datetime) -> str:
     if isinstance(value, str):
         return value
-    value = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def make_model(id: str, *, downloads: int = 0, downloads_all_time: int | None = None, likes: int = 0,
-               created_at: str | datetime = "2025-01-01T00:00:00.000Z", last_modified: str | datetime | None = None,
-               tags: list[str] = (), pipeline_tag: str | None = None, library_name: str | None = None,
-               gated: bool | str = False, trending_score: int = 0, private: bool = False, **extra) -> dict:
+def make_model(
+    id: str,
+    *,
+    downloads: int = 0,
+    downloads_all_time: int | None = None,
+    likes: int = 0,
+    created_at: str | datetime = "2025-01-01T00:00:00.000Z",
+    last_modified: str | datetime | None = None,
+    tags: list[str] = (),
+    pipeline_tag: str | None = None,
+    library_name: str | None = None,
+    gated: bool | str = False,
+    trending_score: int = 0,
+    private: bool = False,
+    **extra,
+) -> dict:
     """A model record with the real API's field names and formats. `extra` adds raw fields (e.g. "model-index")."""
     record = {
-        "_id": _hex(id, 24), "id": id, "modelId": id, "author": id.split("/")[0], "likes": likes,
-        "trendingScore": trending_score, "private": private, "downloads": downloads,
+        "_id": _hex(id, 24),
+        "id": id,
+        "modelId": id,
+        "author": id.split("/")[0],
+        "likes": likes,
+        "trendingScore": trending_score,
+        "private": private,
+        "downloads": downloads,
         "downloadsAllTime": downloads if downloads_all_time is None else downloads_all_time,
-        "tags": list(tags), "pipeline_tag": pipeline_tag, "library_name": library_name,
-        "createdAt": _iso(created_at), "lastModified": _iso(last_modified or created_at),
-        "gated": gated, "disabled": False, "sha": _hex(id + "@sha", 40), **extra}
+        "tags": list(tags),
+        "pipeline_tag": pipeline_tag,
+        "library_name": library_name,
+        "createdAt": _iso(created_at),
+        "lastModified": _iso(last_modified or created_at),
+        "gated": gated,
+        "disabled": False,
+        "sha": _hex(id + "@sha", 40),
+        **extra,
+    }
     return {k: v for k, v in record.items() if v is not None}  # the Hub omits absent fields
 
 
@@ -120,9 +192,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeHub:
-    def __init__(self, models: list[dict] = (), children: dict[str, dict[str, int] | int] | None = None,
-                 page_size: int = 2, quota: int = 500, enforce_quota: bool = True, gzip: bool = False,
-                 cards: dict[str, str | bytes | int] | None = None, malformed: dict[str, str] | None = None):
+    def __init__(
+        self,
+        models: list[dict] = (),
+        children: dict[str, dict[str, int] | int] | None = None,
+        page_size: int = 2,
+        quota: int = 500,
+        enforce_quota: bool = True,
+        gzip: bool = False,
+        cards: dict[str, str | bytes | int] | None = None,
+        malformed: dict[str, str] | None = None,
+    ):
         """children: per model id, the childrenModelCount to serve (object by relation, or a bare int);
         models not listed get per-relation counts derived from the other models' base_model tags.
         quota: requests per 300 s window (RateLimit headers); past it the fake answers 429 if enforce_quota.
@@ -159,8 +239,9 @@ class FakeHub:
         self._server.shutdown()
         self._server.server_close()
 
-    def add_fault(self, kind: str, path_prefix: str = "/api/models", times: int = 1, page: int | None = None,
-                  **kw) -> None:
+    def add_fault(
+        self, kind: str, path_prefix: str = "/api/models", times: int = 1, page: int | None = None, **kw
+    ) -> None:
         if kind not in ("hang", "truncated", "not_json") and not kind.isdigit():
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
@@ -174,7 +255,9 @@ class FakeHub:
         split = urlsplit(h.path)
         query = parse_qs(split.query, keep_blank_values=True)
         with self._lock:
-            self.requests.append(SeenRequest(h.command, split.path, query, {k.lower(): v for k, v in h.headers.items()}))
+            self.requests.append(
+                SeenRequest(h.command, split.path, query, {k.lower(): v for k, v in h.headers.items()})
+            )
             now = time.monotonic()
             if now - self._window_start >= WINDOW_S:
                 self._window_start, self._window_count = now, 0
@@ -182,8 +265,10 @@ class FakeHub:
             remaining = max(self.quota - self._window_count, 0)
             reset = max(1, math.ceil(self._window_start + WINDOW_S - now))
             fault = self._take_fault(split.path, self._page_of(split.path, query))
-        headers = {"RateLimit": f'"api";r={remaining};t={reset}',
-                   "RateLimit-Policy": f'"fixed window";"api";q={self.quota};w={WINDOW_S}'}
+        headers = {
+            "RateLimit": f'"api";r={remaining};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"api";q={self.quota};w={WINDOW_S}',
+        }
         if fault and fault.kind == "hang":
             self._stop.wait(fault.kw.get("seconds", 5.0))
             h.close_connection = True
@@ -197,7 +282,9 @@ class FakeHub:
         declared = None
         if fault and fault.kind.isdigit():
             status = int(fault.kind)
-            body = json.dumps({"error": "You have been rate-limited" if status == 429 else "Service Unavailable"}).encode()
+            body = json.dumps(
+                {"error": "You have been rate-limited" if status == 429 else "Service Unavailable"}
+            ).encode()
             headers = {"RateLimit-Policy": headers["RateLimit-Policy"], "RateLimit": headers["RateLimit"]}
             if status == 429:
                 headers["RateLimit"] = f'"api";r=0;t={fault.kw.get("reset", 1)}'
@@ -240,7 +327,7 @@ class FakeHub:
         if path == "/api/models":
             return self._list(query, raw_query)
         if path.startswith("/api/models/"):
-            return self._info(path[len("/api/models/"):], query)
+            return self._info(path[len("/api/models/") :], query)
         if "/resolve/" in path:
             return self._resolve(path)
         return 404, {"error": "Not Found"}, {}
@@ -301,10 +388,13 @@ class FakeHub:
         except (ValueError, KeyError):
             return 400, {"error": "invalid cursor or limit"}, {}
         author, filters = query.get("author", [None])[0], query.get("filter", [])
-        items = [m for m in self.models.values()
-                 if (author is None or m["author"] == author) and all(f in m.get("tags", []) for f in filters)]
+        items = [
+            m
+            for m in self.models.values()
+            if (author is None or m["author"] == author) and all(f in m.get("tags", []) for f in filters)
+        ]
         items.sort(key=lambda m: (m.get(sort) or 0, m["_id"]), reverse=True)  # keyset order of the Hub
-        page = [self._project(m, expand, LIST_DEFAULT_FIELDS) for m in items[offset: offset + size]]
+        page = [self._project(m, expand, LIST_DEFAULT_FIELDS) for m in items[offset : offset + size]]
         headers = {}
         if offset + size < len(items):
             cursor = base64.urlsafe_b64encode(json.dumps({"offset": offset + size}).encode()).decode()
@@ -344,12 +434,20 @@ class FakeHub:
         if name == "childrenModelCount":
             return self.children.get(model["id"], self._derived_children(model["id"]))
         if name == "baseModels" and "baseModels" not in model:
-            parents = [t.split(":", 2) for t in model.get("tags", []) if t.count(":") == 2 and t.startswith("base_model:")]
+            parents = [
+                t.split(":", 2) for t in model.get("tags", []) if t.count(":") == 2 and t.startswith("base_model:")
+            ]
             if not parents:
                 return None
             relation = parents[0][1]
-            return {"relation": relation, "models": [
-                {"_id": self.models.get(p, {}).get("_id", _hex(p, 24)), "id": p} for _, rel, p in parents if rel == relation]}
+            return {
+                "relation": relation,
+                "models": [
+                    {"_id": self.models.get(p, {}).get("_id", _hex(p, 24)), "id": p}
+                    for _, rel, p in parents
+                    if rel == relation
+                ],
+            }
         if name == "siblings":
             return model.get("siblings", [])
         return model.get(name)

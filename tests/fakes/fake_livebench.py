@@ -54,8 +54,9 @@ class FakeLiveBench:
     def _handle(self, h) -> None:
         split = urlsplit(h.path)
         with self._lock:
-            self.requests.append(SeenRequest(h.command, split.path, parse_qs(split.query),
-                                             {k.lower(): v for k, v in h.headers.items()}))
+            self.requests.append(
+                SeenRequest(h.command, split.path, parse_qs(split.query), {k.lower(): v for k, v in h.headers.items()})
+            )
             fault = next((f for f in self._faults if split.path.startswith(f.path_prefix)), None)
             if fault:
                 fault.times -= 1
@@ -73,7 +74,7 @@ class FakeLiveBench:
                 headers["Retry-After"] = str(fault.kw["retry_after"])
         elif name in self.files:
             status, body = 200, self.files[name]
-            headers["Content-Type"] = CONTENT_TYPES.get(name[name.rfind("."):], "application/octet-stream")
+            headers["Content-Type"] = CONTENT_TYPES.get(name[name.rfind(".") :], "application/octet-stream")
         elif self.html_for_missing:
             status, body, headers["Content-Type"] = 200, HTML, "text/html; charset=utf-8"
         else:
