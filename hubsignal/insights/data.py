@@ -83,7 +83,7 @@ class InsightsData:
 def pipeline_status(con: duckdb.DuckDBPyConnection) -> PipelineStatus:
     try:
         last = con.execute(
-            "SELECT max(window_start) FROM meta.snapshot_log WHERE status IN ('observed', 'imported')"
+            "SELECT max(window_start) FROM meta.accepted_windows"
         ).fetchone()[0]
     except duckdb.CatalogException:
         last = None
