@@ -4,7 +4,7 @@ ratios are measured in this same run.
 Data (SYNTHETIC): the new window W is the first window of the synthetic sample archive
 (demo/hub.py: every configured family, ~90 models, ~320 children counts), landed for real and
 loaded by the real snapshot assets. The HISTORY before it (120 windows = 1 month, 1,460 windows = 1 year) is
-inserted directly into raw.hub_models / raw.hub_children_counts / meta.snapshot_log with DuckDB: W's parsed
+inserted directly into raw.hub_models / raw.hub_children_counts / meta.window_loads with DuckDB: W's parsed
 rows repeated for every earlier window, counters wound back (all-time counters lose ~1/120 of the 30-day
 gauge a window; children counts shrink slowly; models created later are absent), so loading a year
 through the landing zone (minutes, measured by benchmarks/bench_import.py) is not repeated here.
@@ -35,7 +35,7 @@ def say(line: str) -> None:
 
 
 def synthesize_history(warehouse: Path, landing: Path, new_key: str, n_windows: int) -> None:
-    """raw rows + meta.snapshot_log for the n_windows windows before `new_key`, from its landed rows."""
+    """raw rows + meta.window_loads for the n_windows windows before `new_key`, from its landed rows."""
     from hubsignal import landing as lz
     from hubsignal.families import load_families
     from hubsignal.hub.parse import parse_children, parse_hub_models
@@ -75,7 +75,7 @@ def synthesize_history(warehouse: Path, landing: Path, new_key: str, n_windows: 
             WHERE m.created_at IS NULL OR m.created_at < s.ws + INTERVAL 6 HOUR
             ORDER BY s.ws, c.model_id, c.relation""")
         con.execute(f"""
-            INSERT INTO meta.snapshot_log BY NAME
+            INSERT INTO meta.window_loads BY NAME
             SELECT src AS source, s.ws AS window_start, strftime(s.ws, '%Y-%m-%d-%H:%M') AS window_key,
                 'observed' AS status, 'synthetic_sample' AS origin, now()::TIMESTAMP AS loaded_at,
                 'benchmark history (synthetic)' AS message

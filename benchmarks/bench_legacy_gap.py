@@ -131,7 +131,7 @@ def main() -> None:
                     50 + (c * 7 + r) % 40, r % 2 = 0, TIMESTAMP '{start}' + w * INTERVAL 6 HOUR + INTERVAL 10 MINUTE, 'live'
                 FROM range({CARD_WINDOWS}) t(w), range({CARDS}) u(c), range({ROWS_PER_CARD}) v(r)""")
             con.execute(f"""
-                INSERT INTO meta.snapshot_log (source, window_start, window_key, status, loaded_at)
+                INSERT INTO meta.window_loads (source, window_start, window_key, status, loaded_at)
                 SELECT 'model_card_scores', TIMESTAMP '{start}' + w * INTERVAL 6 HOUR,
                     strftime(TIMESTAMP '{start}' + w * INTERVAL 6 HOUR, '%Y-%m-%d-%H:%M'), 'observed', now()
                 FROM range({CARD_WINDOWS}) t(w)""")

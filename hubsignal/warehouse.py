@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from hubsignal.settings import SQL_DIR, Settings
 from hubsignal.values import naive_utc
+from hubsignal.windows import window_key
 
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>.*?\(PID \d+\))")
@@ -82,10 +83,54 @@ def open_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    migrate_snapshot_log(con)
     # One statement at a time (never one execute("a; b")): each DDL statement is idempotent on its own.
     for ddl in sorted((SQL_DIR / "ddl").glob("*.sql")):
         for statement in con.extract_statements(ddl.read_text()):
             con.execute(statement)
+
+
+def migrate_snapshot_log(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse made before meta.snapshot_log became a view kept it as a table whose status/message the
+    checks rewrote. Move its rows to meta.window_loads as load outcomes: a window quarantined by checks gets
+    its load status back (meta.quarantine still holds it, so the view shows it quarantined with the same
+    message), and the release texts the checks appended to messages are dropped (the view derives them).
+    One transaction; a no-op once meta.snapshot_log is a view."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'meta' AND table_name = 'snapshot_log'"
+    ).fetchone()
+    if kind is None or kind[0] != "BASE TABLE":
+        return
+    with transaction(con):
+        for name in ("00_schemas.sql", "10_meta.sql", "15_meta_quality.sql"):  # window_loads, quarantine
+            for statement in con.extract_statements((SQL_DIR / "ddl" / name).read_text()):
+                con.execute(statement)
+        con.execute(
+            """
+            INSERT INTO meta.window_loads BY NAME
+            SELECT l.* EXCLUDE (checked, released) REPLACE (
+                CASE WHEN checked THEN CASE WHEN origin = 'imported' THEN 'imported' ELSE 'observed' END
+                    ELSE status END AS status,
+                CASE
+                    WHEN checked THEN NULL
+                    WHEN released THEN nullif(regexp_replace(message, '(^|; )released (by override |[0-9]{4}-).*$', ''), '')
+                    ELSE message
+                END AS message
+            )
+            FROM (
+                SELECT
+                    s.*,
+                    s.status = 'quarantined' AND starts_with(coalesce(s.message, ''), 'check ') AS checked,
+                    s.status IN ('observed', 'imported') AND EXISTS (
+                        SELECT 1 FROM meta.quarantine AS q
+                        WHERE q.source = s.source AND q.window_start = s.window_start AND q.released_at >= s.loaded_at
+                    ) AS released
+                FROM meta.snapshot_log AS s
+            ) AS l
+            """
+        )
+        con.execute("DROP VIEW IF EXISTS meta.accepted_windows")
+        con.execute("DROP TABLE meta.snapshot_log")
 
 
 @contextmanager
@@ -116,15 +161,16 @@ class LogRow:
 
 
 def write_log(con: duckdb.DuckDBPyConnection, rows: Iterable[LogRow]) -> None:
-    """Upsert snapshot_log rows (call inside the load's transaction)."""
+    """Record load outcomes: upsert meta.window_loads rows (call inside the load's transaction). The loader is
+    its only writer; meta.snapshot_log (a view) adds the check quarantines of meta.quarantine."""
     now = datetime.now(UTC).replace(tzinfo=None)
     for r in rows:
         con.execute(
-            "DELETE FROM meta.snapshot_log WHERE source = ? AND window_start = ?",
+            "DELETE FROM meta.window_loads WHERE source = ? AND window_start = ?",
             [r.source, naive_utc(r.window_start)],
         )
         con.execute(
-            "INSERT INTO meta.snapshot_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meta.window_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 r.source,
                 naive_utc(r.window_start),
@@ -140,6 +186,23 @@ def write_log(con: duckdb.DuckDBPyConnection, rows: Iterable[LogRow]) -> None:
                 r.message,
             ],
         )
+
+
+def quarantine_at_load(con: duckdb.DuckDBPyConnection, source: str, window_start: datetime, message: str) -> None:
+    """Reject one window at load level (status 'quarantined' in meta.window_loads, `message` says why), e.g.
+    when its landed files no longer match their manifest. Its other load columns are kept, so an unchanged
+    fingerprint keeps it quarantined on later runs; its raw rows stay in raw.* but no staging view or mart
+    sees them (only accepted windows reach staging). The loader records the windows it rejects itself, in
+    the load's transaction (LogRow status 'quarantined'). Call inside or outside a transaction."""
+    start = naive_utc(window_start)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    updated = con.execute(
+        "UPDATE meta.window_loads SET status = 'quarantined', message = ?, loaded_at = ? "
+        "WHERE source = ? AND window_start = ? RETURNING 1",
+        [message, now, source, start],
+    ).fetchall()
+    if not updated:
+        write_log(con, [LogRow(source, start, window_key(start), "quarantined", message=message)])
 
 
 def replace_windows(

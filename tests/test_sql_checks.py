@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from assets.checks import build_checks
-from hubsignal.quality.quarantine import ReleaseError, release
+from hubsignal.quality.quarantine import RELOADED_FAILS, ReleaseError, release
 from hubsignal.quality.sql_checks import CheckFileError, discover_checks, evaluate, load_check
 from hubsignal.sql_models import discover_models, materialize
-from hubsignal.warehouse import open_warehouse, transaction
+from hubsignal.warehouse import LogRow, open_warehouse, quarantine_at_load, transaction, write_log
 from hubsignal.windows import window_key
 from pipelines.definitions import defs
 from tests.conftest import query
@@ -187,7 +187,7 @@ BAD_WINDOWS = [
     ),
     (
         "hub_models_quarantined_windows",
-        "UPDATE meta.snapshot_log SET status = 'quarantined', message = 'load rules: no rows' WHERE source = 'hub_models' AND window_start = '{bad}'",
+        "UPDATE meta.window_loads SET status = 'quarantined', message = 'load rules: no rows' WHERE source = 'hub_models' AND window_start = '{bad}'",
         1,
         "load rules: no rows",
     ),
@@ -339,7 +339,7 @@ def test_the_drop_is_measured_against_the_previous_accepted_window(home, warehou
     # window 8 is quarantined (say by another check): window 9 is compared with window 7
     sql(
         warehouse,
-        f"UPDATE meta.snapshot_log SET status = 'quarantined', message = 'check x: y' WHERE source = 'hub_models' AND window_start = '{w(8)}'",
+        f"INSERT INTO meta.quarantine VALUES ('hub_models', '{w(8)}', '{window_key(w(8))}', 'x', 'y', 1, now(), NULL, NULL, NULL)",
         f"DELETE FROM raw.hub_models WHERE model_id IN ('Qwen/Qwen3-8B', 'Qwen/Qwen3-0.6B') AND window_start = '{w(N - 1)}'",
     )
     result = run(warehouse, "hub_models_partial_crawl", N - 1, N)
@@ -415,9 +415,64 @@ def test_an_override_releases_the_window_and_sticks_to_its_data(home, warehouse)
     # other data for the window (a new manifest or parser): the override no longer covers it
     sql(
         warehouse,
-        f"UPDATE meta.snapshot_log SET load_fingerprint = 'fp-new' WHERE source = 'hub_models' AND window_start = '{w(N - 1)}'",
+        f"UPDATE meta.window_loads SET load_fingerprint = 'fp-new' WHERE source = 'hub_models' AND window_start = '{w(N - 1)}'",
     )
     assert BAD in run(warehouse, "hub_models_downloads_non_negative").outcome.new
+
+
+def _reload(path, k, fingerprint):
+    """What the loader records when new data of window k loads (a new manifest or parser version)."""
+    with open_warehouse(path) as con, transaction(con):
+        write_log(con, [LogRow("hub_models", w(k), window_key(w(k)), "observed", load_fingerprint=fingerprint)])
+
+
+def test_a_reloaded_window_stays_held_until_its_new_data_is_checked(home, warehouse):
+    bad = (
+        f"UPDATE raw.hub_models SET downloads_30d = -5 WHERE model_id = 'Qwen/Qwen3-8B' AND window_start = '{w(N - 1)}'"
+    )
+    sql(warehouse, bad)
+    assert BAD in run(warehouse, "hub_models_downloads_non_negative").outcome.new
+    _reload(warehouse, N - 1, "fp-reloaded")
+    # the check's verdict on the older data stands until the check judges the new data
+    assert status(home)[0] == "quarantined"
+    assert query(
+        home, f"SELECT count(*) FROM meta.accepted_windows WHERE source = 'hub_models' AND window_start = '{w(N - 1)}'"
+    ) == [(0,)]
+    # the new data fails too: quarantined now (a new row), the row of the older data is closed
+    assert BAD in run(warehouse, "hub_models_downloads_non_negative", N - 1, N).outcome.new
+    assert query(home, "SELECT released_by IS NULL, released_by FROM meta.quarantine ORDER BY quarantined_at") == [
+        (False, RELOADED_FAILS),
+        (True, None),
+    ]
+    assert BAD in run(warehouse, "hub_models_downloads_non_negative", N - 1, N).outcome.still
+    # fixed data loads: the check passes on it and releases the window
+    _reload(warehouse, N - 1, "fp-fixed")
+    sql(warehouse, bad.replace("-5", "4000"))
+    assert run(warehouse, "hub_models_downloads_non_negative").outcome.released == [BAD]
+    st, message = status(home)
+    assert st == "observed"
+    assert message.startswith("released ") and message.endswith(
+        " UTC: hub_models_downloads_non_negative passes on the reloaded data"
+    )
+    # the next load of the window states its own message again
+    _reload(warehouse, N - 1, "fp-later")
+    assert status(home) == ("observed", None)
+
+
+def test_a_window_quarantined_at_load_level_is_hidden_and_cannot_be_overridden(home, warehouse):
+    with open_warehouse(warehouse) as con:
+        quarantine_at_load(con, "hub_models", w(N - 1), "landed files no longer match their manifest")
+        quarantine_at_load(con, "hub_models", w(N + 5), "landed files no longer match their manifest")
+    assert status(home) == ("quarantined", "landed files no longer match their manifest")
+    fingerprint = query(
+        home,
+        f"SELECT load_fingerprint FROM meta.window_loads WHERE source = 'hub_models' AND window_start = '{w(N - 1)}'",
+    )
+    assert fingerprint == [(f"fp-hub_models-{N - 1}",)]  # kept: an unchanged window stays quarantined
+    assert status(home, key=window_key(w(N + 5)))[0] == "quarantined"  # never loaded: recorded all the same
+    assert query(home, f"SELECT count(*) FROM staging.hub_models WHERE window_start = '{w(N - 1)}'") == [(0,)]
+    with open_warehouse(warehouse) as con, pytest.raises(ReleaseError, match="cannot be read"):
+        release(con, "hub_models", BAD, "why")
 
 
 def test_release_refuses_what_it_cannot_release(home, warehouse):
@@ -427,7 +482,7 @@ def test_release_refuses_what_it_cannot_release(home, warehouse):
         with pytest.raises(ReleaseError, match="needs a reason"):
             release(con, "hub_models", BAD, " ")
         con.execute(
-            "UPDATE meta.snapshot_log SET status = 'quarantined', message = 'x.json.gz: not valid JSON' "
+            "UPDATE meta.window_loads SET status = 'quarantined', message = 'x.json.gz: not valid JSON' "
             "WHERE source = 'hub_models' AND window_key = ?",
             [BAD],
         )

@@ -1,9 +1,12 @@
 """Quarantine bookkeeping: which windows blocking checks rejected, and how they are released.
 
-A window is quarantined in `meta.snapshot_log` (status `quarantined`, `message` = why) while it has an
-active row in `meta.quarantine` (one per failing check), or when the load itself rejected it (unparsable,
-or a tier-1 load rule). Its files stay in the landing zone and its raw rows stay in `raw.*` (so a check can
-look at it again), but staging views keep only observed/imported windows, so no mart sees it.
+Two truths, one reading: `meta.window_loads` holds each window's load outcome (written by the loader only;
+status `quarantined` there = rejected AT LOAD: unparsable, or a tier-1 load rule), and `meta.quarantine` holds
+the check quarantines (one row per failing blocking check, active while released_at IS NULL; this module
+writes it). `meta.snapshot_log` is a view over both (sql/ddl/60_shared_rules.sql): a window whose load was
+accepted is `quarantined` there while it has an active row, with `message` = `check <name>: <reason>`
+joined by ` | `. Its files stay in the landing zone and its raw rows stay in `raw.*` (so a check can look at
+it again), but staging views keep only observed/imported windows, so no mart sees it.
 
 Release:
 - re-run: every run re-evaluates the checks over its windows, quarantined ones included; a check that now
@@ -30,6 +33,10 @@ from hubsignal.warehouse import transaction
 from hubsignal.windows import window_key
 
 CHECK_PREFIX = "check "  # meta.snapshot_log.message of a window quarantined by checks: "check <name>: <reason>"
+# meta.quarantine.released_by (the view meta.snapshot_log words its message from them)
+PASSES = "re-run: check passes"
+RELOADED_FAILS = "re-run: check fails on the reloaded data"  # the row of the new data replaces it
+OVERRIDE = "override: "
 
 
 def _now() -> datetime:
@@ -72,39 +79,6 @@ def is_accepted(con: duckdb.DuckDBPyConnection, status: str | None) -> bool:
     return bool(con.execute("SELECT is_accepted(?)", [status]).fetchone()[0])
 
 
-def _sync_log(con, source: str, start: datetime) -> str | None:
-    """Make meta.snapshot_log agree with the window's active quarantine rows. Returns the new status if changed."""
-    row = con.execute(
-        "SELECT status, origin, message, is_accepted(status) FROM meta.snapshot_log WHERE source = ? AND window_start = ?",
-        [source, start],
-    ).fetchone()
-    if row is None:
-        return None
-    status, origin, message, accepted = row
-    active = con.execute(
-        "SELECT check_name, reason FROM meta.quarantine WHERE source = ? AND window_start = ? AND released_at IS NULL "
-        "ORDER BY quarantined_at, check_name",
-        [source, start],
-    ).fetchall()
-    if active:
-        text = " | ".join(f"{CHECK_PREFIX}{name}: {reason}" for name, reason in active)
-        if accepted or (status == "quarantined" and (message or "").startswith(CHECK_PREFIX)):
-            con.execute(
-                "UPDATE meta.snapshot_log SET status = 'quarantined', message = ? WHERE source = ? AND window_start = ?",
-                [text, source, start],
-            )
-            return "quarantined" if accepted else None
-        return None  # quarantined at load: that reason stands
-    if status == "quarantined" and (message or "").startswith(CHECK_PREFIX):
-        restored = "imported" if origin == "imported" else "observed"
-        con.execute(
-            "UPDATE meta.snapshot_log SET status = ?, message = ? WHERE source = ? AND window_start = ?",
-            [restored, f"released {_now():%Y-%m-%d %H:%M} UTC (was: {message})", source, start],
-        )
-        return restored
-    return None
-
-
 def apply_check_outcome(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -115,72 +89,75 @@ def apply_check_outcome(
     failing: dict[datetime, tuple[str, int]],
     run_id: str | None = None,
 ) -> Outcome:
-    """Record one blocking check's verdict on the windows of [start, end) of `source`.
+    """Record one blocking check's verdict on the windows of [start, end) of `source` in meta.quarantine (the
+    only thing it writes: meta.snapshot_log derives each window's status from it).
 
     `failing`: window start -> (reason, offending rows) for every window the check found offending rows in;
-    every other window of the range passed it.
+    every other window of the range passed it. A window is quarantined NOW (Outcome.new) when its load was
+    accepted and no check held its current data (rows quarantined before its latest load judged older data).
     """
     out = Outcome()
     start, end = naive_utc(start), naive_utc(end)
     failing = {naive_utc(w): v for w, v in failing.items()}
     now = _now()
     with transaction(con):
-        log = {
-            ws: (status, fingerprint)
-            for ws, status, fingerprint in con.execute(
-                "SELECT window_start, status, load_fingerprint FROM meta.snapshot_log "
+        loads = {
+            ws: (accepted, fingerprint, loaded_at)
+            for ws, accepted, fingerprint, loaded_at in con.execute(
+                "SELECT window_start, is_accepted(status), load_fingerprint, loaded_at FROM meta.window_loads "
                 "WHERE source = ? AND window_start >= ? AND window_start < ?",
                 [source, start, end],
             ).fetchall()
         }
         released_by_override = overrides(con, source)
-        active = {
-            ws
-            for (ws,) in con.execute(
-                "SELECT DISTINCT window_start FROM meta.quarantine WHERE source = ? AND check_name = ? "
-                "AND released_at IS NULL AND window_start >= ? AND window_start < ?",
-                [source, check_name, start, end],
-            ).fetchall()
-        }
+        holds = {}  # window -> [(check_name, quarantined_at)] of its active rows
+        for ws, name, quarantined_at in con.execute(
+            "SELECT window_start, check_name, quarantined_at FROM meta.quarantine WHERE source = ? "
+            "AND released_at IS NULL AND window_start >= ? AND window_start < ?",
+            [source, start, end],
+        ).fetchall():
+            holds.setdefault(ws, []).append((name, quarantined_at))
         for ws, (reason, n) in sorted(failing.items()):
             key = window_key(ws)
-            if ws not in log:
+            if ws not in loads:
                 out.unlogged[key] = reason
                 continue
-            status, fingerprint = log[ws]
+            accepted, fingerprint, loaded_at = loads[ws]
             if key in released_by_override and released_by_override[key] == fingerprint:
                 out.overridden[key] = reason
                 continue
-            if ws in active:
+            held = holds.get(ws, [])
+            mine = [at for name, at in held if name == check_name]
+            if mine and mine[0] >= loaded_at:
                 con.execute(
                     "UPDATE meta.quarantine SET reason = ?, n_offending = ? WHERE source = ? AND window_start = ? "
                     "AND check_name = ? AND released_at IS NULL",
                     [reason, n, source, ws, check_name],
                 )
             else:
+                if mine:  # it held older data of the window: the reloaded data is quarantined afresh
+                    _release(con, source, ws, check_name, now, RELOADED_FAILS)
                 con.execute(
                     "INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                     [source, ws, key, check_name, reason, n, now, run_id],
                 )
-            if _sync_log(con, source, ws) == "quarantined":
+            if accepted and not any(at >= loaded_at for _, at in held):
                 out.new[key] = reason
             else:
                 out.still[key] = reason
-        for ws in sorted(active - failing.keys()):
-            con.execute(
-                "UPDATE meta.quarantine SET released_at = ?, released_by = 're-run: check passes' "
-                "WHERE source = ? AND window_start = ? AND check_name = ? AND released_at IS NULL",
-                [now, source, ws, check_name],
-            )
-            if is_accepted(con, _sync_log(con, source, ws)):
-                out.released.append(window_key(ws))
-            elif is_accepted(con, log.get(ws, (None,))[0]):  # reloaded with new data since: say it is released
-                con.execute(
-                    "UPDATE meta.snapshot_log SET message = concat_ws('; ', message, ?) WHERE source = ? AND window_start = ?",
-                    [f"released {now:%Y-%m-%d %H:%M} UTC: {check_name} passes on the reloaded data", source, ws],
-                )
+        for ws in sorted(w for w, held in holds.items() if w not in failing and any(n == check_name for n, _ in held)):
+            _release(con, source, ws, check_name, now, PASSES)
+            if loads.get(ws, (False,))[0] and all(n == check_name for n, _ in holds[ws]):
                 out.released.append(window_key(ws))
     return out
+
+
+def _release(con, source: str, ws: datetime, check_name: str, now: datetime, released_by: str) -> None:
+    con.execute(
+        "UPDATE meta.quarantine SET released_at = ?, released_by = ? "
+        "WHERE source = ? AND window_start = ? AND check_name = ? AND released_at IS NULL",
+        [now, released_by, source, ws, check_name],
+    )
 
 
 class ReleaseError(ValueError):
@@ -188,23 +165,24 @@ class ReleaseError(ValueError):
 
 
 def release(con: duckdb.DuckDBPyConnection, source: str, key: str, reason: str) -> str:
-    """Explicit override: accept window `key` of `source` although checks reject it. Returns what happened."""
+    """Explicit override: accept window `key` of `source` although checks (or the load rules) reject it.
+    Returns what happened."""
     if not reason.strip():
         raise ReleaseError("a release needs a reason (it is recorded in meta.quarantine_overrides)")
     with transaction(con):
         row = con.execute(
-            "SELECT window_start, status, load_fingerprint, message FROM meta.snapshot_log "
-            "WHERE source = ? AND window_key = ?",
+            "SELECT s.window_start, s.status, s.load_fingerprint, s.message, l.status = 'quarantined', l.message "
+            "FROM meta.snapshot_log AS s JOIN meta.window_loads AS l USING (source, window_start) "
+            "WHERE s.source = ? AND s.window_key = ?",
             [source, key],
         ).fetchone()
         if row is None:
             raise ReleaseError(f"{source} window {key}: not in meta.snapshot_log (never loaded)")
-        ws, status, fingerprint, message = row
+        ws, status, fingerprint, message, at_load, load_message = row
         if status != "quarantined":
             raise ReleaseError(f"{source} window {key}: status is {status!r}, not quarantined")
-        message = message or ""
-        load_rules = message.startswith(LOAD_RULES_PREFIX)
-        if not (message.startswith(CHECK_PREFIX) or load_rules):
+        load_rules = at_load and (load_message or "").startswith(LOAD_RULES_PREFIX)
+        if at_load and not load_rules:
             raise ReleaseError(
                 f"{source} window {key}: quarantined at load because it cannot be read ({message}); "
                 "an override cannot make it loadable: fix the parser (bump its version) or the landed data"
@@ -214,28 +192,16 @@ def release(con: duckdb.DuckDBPyConnection, source: str, key: str, reason: str) 
             "INSERT INTO meta.quarantine_overrides VALUES (?, ?, ?, ?, ?, ?)",
             [source, ws, key, reason, fingerprint, now],
         )
-        con.execute(
+        con.execute(  # the view meta.snapshot_log then says `released by override (<reason>) (was: ...)`
             "UPDATE meta.quarantine SET released_at = ?, released_by = ? "
             "WHERE source = ? AND window_start = ? AND released_at IS NULL",
-            [now, f"override: {reason}", source, ws],
+            [now, OVERRIDE + reason, source, ws],
         )
         if load_rules:
             # No rows were loaded: forget the fingerprint so the next run loads it (without the load rules).
             con.execute(
-                "UPDATE meta.snapshot_log SET load_fingerprint = NULL, message = ? WHERE source = ? AND window_start = ?",
+                "UPDATE meta.window_loads SET load_fingerprint = NULL, message = ? WHERE source = ? AND window_start = ?",
                 [f"released by override ({reason}); loads on the next run of this window (was: {message})", source, ws],
             )
             return "released: the next run of this window loads it without the load rules"
-        origin = con.execute(
-            "SELECT origin FROM meta.snapshot_log WHERE source = ? AND window_start = ?", [source, ws]
-        ).fetchone()[0]
-        con.execute(
-            "UPDATE meta.snapshot_log SET status = ?, message = ? WHERE source = ? AND window_start = ?",
-            [
-                "imported" if origin == "imported" else "observed",
-                f"released by override ({reason}) (was: {message})",
-                source,
-                ws,
-            ],
-        )
         return "released: the next run of this window rebuilds the marts with it"

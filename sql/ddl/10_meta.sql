@@ -1,7 +1,11 @@
--- One row per (source, window): what the pipeline knows about that snapshot.
+-- The load outcome of each (source, window): written only by the snapshot loader (hubsignal/warehouse.py
+-- write_log) and by the release of a load-level quarantine. It is the truth for what was loaded; the truth
+-- for check quarantines is meta.quarantine (15_meta_quality.sql). Read meta.snapshot_log (60_shared_rules.sql),
+-- which derives each window's status from both.
 -- status: observed (loaded from a live or sample snapshot), imported (from an archive), missing (never
--- observed: no rows exist for it), quarantined (landed but rejected; kept in the landing zone).
-CREATE TABLE IF NOT EXISTS meta.snapshot_log (
+-- observed: no rows exist for it), quarantined (rejected AT LOAD: unparsable, or the tier-1 load rules; kept
+-- in the landing zone; message says why).
+CREATE TABLE IF NOT EXISTS meta.window_loads (
     source           VARCHAR   NOT NULL,
     window_start     TIMESTAMP NOT NULL,  -- UTC
     window_key       VARCHAR   NOT NULL,
@@ -13,6 +17,6 @@ CREATE TABLE IF NOT EXISTS meta.snapshot_log (
     loaded_at        TIMESTAMP NOT NULL,  -- UTC, when this row was written
     landing_path     VARCHAR,
     load_fingerprint VARCHAR,             -- manifest sha256 + parser version: unchanged -> no reload
-    message          VARCHAR,
+    message          VARCHAR,             -- notes of the load, or why it was rejected
     PRIMARY KEY (source, window_start)
 );

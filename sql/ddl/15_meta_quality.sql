@@ -1,9 +1,10 @@
 -- Data-quality bookkeeping (hubsignal/quality/). Small tables: no fact-table rules apply.
 
 -- One row per (source, window, check) quarantine: a blocking SQL check found offending rows in that window.
--- Active while released_at IS NULL; meta.snapshot_log.status is 'quarantined' while any row is active.
+-- Active while released_at IS NULL. The one truth for check quarantines: meta.snapshot_log (a view) shows a
+-- window whose load was accepted as 'quarantined' while any of its rows is active.
 CREATE TABLE IF NOT EXISTS meta.quarantine (
-    source           VARCHAR   NOT NULL,  -- meta.snapshot_log.source
+    source           VARCHAR   NOT NULL,  -- meta.window_loads.source
     window_start     TIMESTAMP NOT NULL,  -- UTC
     window_key       VARCHAR   NOT NULL,
     check_name       VARCHAR   NOT NULL,  -- sql/checks/<check_name>.sql
@@ -12,7 +13,8 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
     quarantined_at   TIMESTAMP NOT NULL,  -- UTC
     run_id           VARCHAR,             -- Dagster run that found it
     released_at      TIMESTAMP,           -- UTC; NULL = still active
-    released_by      VARCHAR              -- 're-run: check passes' | 'override: <reason>'
+    released_by      VARCHAR              -- 're-run: check passes' | 'override: <reason>' | 're-run: check fails
+                                          -- on the reloaded data' (replaced by a row for the new data)
 );
 
 -- Explicit releases (`hubsignal release WINDOW --source S --reason "..."`): the window's data as identified

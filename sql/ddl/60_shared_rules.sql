@@ -31,8 +31,81 @@ CREATE OR REPLACE MACRO model_family(model_id) AS (
 );
 
 -- Accepted windows: a window's rows reach staging and marts only with one of these statuses (never
--- 'quarantined' or 'missing'). Python asks the warehouse too (hubsignal/quality/quarantine.py accepted()).
+-- 'quarantined' or 'missing'). Python asks the warehouse too (hubsignal/quality/quarantine.py is_accepted()).
 CREATE OR REPLACE MACRO is_accepted(status) AS status IN ('observed', 'imported');
+
+-- Each window's status and message as everyone reads them, derived from the two truths: the load outcome
+-- (meta.window_loads, written by the loader) and the check quarantines (meta.quarantine). Same columns as
+-- meta.window_loads. A window whose load is accepted is 'quarantined' while any check holds it (message: the
+-- holding checks, `check <name>: <reason>` joined by ' | '); once the checks that held it were released after
+-- its load, the message says so (`released <time> UTC (was: ...)`, `released by override (<reason>) (was:
+-- ...)`, or, when they held older data of the window, the load's notes + `released <time> UTC: <check>
+-- passes on the reloaded data`); otherwise the load's own status and message stand (a window rejected at load
+-- keeps its reason). meta.quarantine is small: both aggregates are cheap next to the scan of window_loads.
+CREATE OR REPLACE VIEW meta.snapshot_log AS
+WITH active AS (
+    SELECT
+        source,
+        window_start,
+        string_agg('check ' || check_name || ': ' || reason, ' | ' ORDER BY quarantined_at, check_name) AS message
+    FROM meta.quarantine
+    WHERE released_at IS NULL
+    GROUP BY source, window_start
+),
+released_since_load AS (
+    SELECT
+        q.*,
+        q.quarantined_at < l.loaded_at AS on_older_data,
+        q.released_at = max(q.released_at) OVER (PARTITION BY q.source, q.window_start) AS latest
+    FROM meta.quarantine AS q
+    JOIN meta.window_loads AS l
+        ON l.source = q.source AND l.window_start = q.window_start
+    WHERE q.released_at >= l.loaded_at
+),
+released AS (
+    SELECT
+        source,
+        window_start,
+        bool_or(on_older_data AND released_by = 're-run: check passes') FILTER (WHERE latest) AS on_reloaded_data,
+        CASE
+            WHEN bool_or(released_by LIKE 'override: %') FILTER (WHERE latest)
+                THEN 'released by override (' || substr(min(released_by) FILTER (WHERE latest), 11) || ') (was: '
+            ELSE 'released ' || strftime(max(released_at), '%Y-%m-%d %H:%M') || ' UTC (was: '
+        END
+        || string_agg('check ' || check_name || ': ' || reason, ' | ' ORDER BY quarantined_at, check_name)
+            FILTER (WHERE latest)
+        || ')' AS message,
+        string_agg(
+            'released ' || strftime(released_at, '%Y-%m-%d %H:%M') || ' UTC: ' || check_name
+            || ' passes on the reloaded data',
+            '; ' ORDER BY released_at, check_name
+        ) FILTER (WHERE on_older_data AND released_by = 're-run: check passes') AS reloaded_message
+    FROM released_since_load
+    GROUP BY source, window_start
+)
+SELECT
+    l.source,
+    l.window_start,
+    l.window_key,
+    CASE WHEN is_accepted(l.status) AND a.message IS NOT NULL THEN 'quarantined' ELSE l.status END AS status,
+    l.origin,
+    l.n_records,
+    l.n_files,
+    l.fetched_at,
+    l.loaded_at,
+    l.landing_path,
+    l.load_fingerprint,
+    CASE
+        WHEN NOT is_accepted(l.status) THEN l.message
+        WHEN a.message IS NOT NULL THEN a.message
+        WHEN r.on_reloaded_data THEN concat_ws('; ', l.message, r.reloaded_message)
+        ELSE coalesce(r.message, l.message)
+    END AS message
+FROM meta.window_loads AS l
+LEFT JOIN active AS a
+    ON a.source = l.source AND a.window_start = l.window_start
+LEFT JOIN released AS r
+    ON r.source = l.source AND r.window_start = l.window_start;
 
 CREATE OR REPLACE VIEW meta.accepted_windows AS
 SELECT source, window_start, window_key, origin
