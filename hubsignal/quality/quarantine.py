@@ -26,7 +26,7 @@ import duckdb
 
 from hubsignal.quality.load_rules import LOAD_RULES_PREFIX
 from hubsignal.values import naive_utc
-from hubsignal.warehouse import transaction
+from hubsignal.warehouse import atomically
 from hubsignal.windows import window_key
 
 CHECK_PREFIX = "check "  # meta.snapshot_log.message of a window quarantined by checks: "check <name>: <reason>"
@@ -120,11 +120,12 @@ def apply_check_outcome(
     `failing`: window start -> (reason, offending rows) for every window the check found offending rows in;
     every other window of the range passed it.
     """
-    out = Outcome()
     start, end = naive_utc(start), naive_utc(end)
     failing = {naive_utc(w): v for w, v in failing.items()}
     now = _now()
-    with transaction(con):
+
+    def record(con: duckdb.DuckDBPyConnection) -> Outcome:
+        out = Outcome()  # made afresh by every attempt (atomically() may run this again)
         log = {
             ws: (status, fingerprint)
             for ws, status, fingerprint in con.execute(
@@ -180,7 +181,9 @@ def apply_check_outcome(
                     [f"released {now:%Y-%m-%d %H:%M} UTC: {check_name} passes on the reloaded data", source, ws],
                 )
                 out.released.append(window_key(ws))
-    return out
+        return out
+
+    return atomically(con, record, f"{check_name} verdict on {source}")
 
 
 class ReleaseError(ValueError):
@@ -191,7 +194,8 @@ def release(con: duckdb.DuckDBPyConnection, source: str, key: str, reason: str) 
     """Explicit override: accept window `key` of `source` although checks reject it. Returns what happened."""
     if not reason.strip():
         raise ReleaseError("a release needs a reason (it is recorded in meta.quarantine_overrides)")
-    with transaction(con):
+
+    def override(con: duckdb.DuckDBPyConnection) -> str:
         row = con.execute(
             "SELECT window_start, status, load_fingerprint, message FROM meta.snapshot_log "
             "WHERE source = ? AND window_key = ?",
@@ -239,3 +243,5 @@ def release(con: duckdb.DuckDBPyConnection, source: str, key: str, reason: str) 
             ],
         )
         return "released: the next run of this window rebuilds the marts with it"
+
+    return atomically(con, override, f"release {source} {key}")
