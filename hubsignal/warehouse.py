@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,7 @@ from hubsignal.settings import SQL_DIR, Lake, Settings, redact
 from hubsignal.values import naive_utc
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Warehouse = Path | Lake
 LAKE_ALIAS = "lake"  # the name a DuckLake is attached under (then USEd: SQL names stay raw.x, marts.y, ...)
 DEFAULT_LOCK_TIMEOUT_S = 60.0
@@ -169,20 +171,31 @@ def _connect_lake(lake: Lake, read_only: bool, as_of: datetime | None) -> duckdb
         Path(lake.catalog).parent.mkdir(parents=True, exist_ok=True)
     if lake.data_path and "://" not in lake.data_path and not read_only:
         Path(lake.data_path).mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    try:
-        for statement in lake_setup_sql(lake, read_only=read_only, as_of=as_of):
-            con.execute(statement)
-        con.execute("SET TimeZone = 'UTC'")
-    except duckdb.Error as exc:
-        con.close()
-        # DuckDB's message may quote the statement (the S3 secret) or the connection string (a password)
-        message = redact(str(exc).splitlines()[0])
-        for name in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "PGPASSWORD"):
-            if value := os.environ.get(name):
-                message = message.replace(value, "***")
-        raise LakeError(f"cannot attach the DuckLake {lake}: {message}") from None
-    return con
+    for attempt in range(3):
+        con = duckdb.connect()
+        try:
+            for statement in lake_setup_sql(lake, read_only=read_only, as_of=as_of):
+                con.execute(statement)
+            con.execute("SET TimeZone = 'UTC'")
+            return con
+        except duckdb.Error as exc:
+            con.close()
+            # Two first writers of a new lake race to create its catalog tables: the loser attaches the winner's.
+            if "Failed to initialize DuckLake" in str(exc) and attempt < 2:
+                time.sleep(0.5)
+                continue
+            message = _without_secrets(str(exc).splitlines()[0])
+            break
+    raise LakeError(f"cannot attach the DuckLake {lake}: {message}") from None
+
+
+def _without_secrets(message: str) -> str:
+    """DuckDB's message may quote the statement (the S3 secret) or the connection string (a password)."""
+    message = redact(message)
+    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "PGPASSWORD"):
+        if value := os.environ.get(name):
+            message = message.replace(value, "***")
+    return message
 
 
 def warehouse_exists(path: Warehouse) -> bool:
@@ -309,6 +322,9 @@ def atomically(con: duckdb.DuckDBPyConnection, body: Callable[[duckdb.DuckDBPyCo
                     f"(HUBSIGNAL_CONFLICT_RETRIES). Nothing of this unit was written; run it again. "
                     f"Last conflict: {str(exc).splitlines()[-1]}"
                 ) from exc
+            log.warning(
+                "%s: another writer committed a conflicting change first; retrying (%d/%d)", what, attempt + 1, retries
+            )
             time.sleep(0.1 * 2**attempt)
     raise AssertionError("unreachable")
 
