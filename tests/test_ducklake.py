@@ -69,16 +69,16 @@ def test_pool_limit_above_one_needs_ducklake(home, monkeypatch, tmp_path):
 def test_demo_on_postgres_and_s3_gives_the_file_marts(home, tmp_path, monkeypatch, postgres, s3_env, capfd):
     """`hubsignal demo` on DuckLake (Postgres catalog, S3 data) == on the DuckDB file, table for table; then
     `migrate-to-lake` of that file into a file-catalog lake gives the same again. No secret anywhere."""
-    monkeypatch.setenv("HUBSIGNAL_HOME", str(tmp_path / "file_home"))
+    # One home for both (the same landing zone, as `make demo` twice would): only the warehouse differs.
+    lake_home = tmp_path / "demo_home"
+    monkeypatch.setenv("HUBSIGNAL_HOME", str(lake_home))
     assert main(["demo", "--windows", "8"]) == 0
-    file_warehouse = tmp_path / "file_home" / "warehouse.duckdb"
+    file_warehouse = lake_home / "warehouse.duckdb"
     con = connect(file_warehouse, read_only=True)
     expected = checksums(con)
     con.close()
     assert expected["marts.family_downloads"][0] > 0 and expected["marts.headline_kpis"][0] > 0
 
-    lake_home = tmp_path / "lake_home"
-    monkeypatch.setenv("HUBSIGNAL_HOME", str(lake_home))
     # The password in the URI (PGPASSWORD is the documented way): it must still appear nowhere.
     monkeypatch.setenv("HUBSIGNAL_WAREHOUSE", postgres.lake_uri(postgres.new_database(), with_password=True))
     monkeypatch.setenv("HUBSIGNAL_LAKE_DATA_PATH", f"s3://{s3_env.new_bucket()}/warehouse/")
@@ -192,3 +192,28 @@ def test_dagster_instance_on_postgres_runs_the_demo_job(home, tmp_path, monkeypa
     assert postgres.password not in output.out + output.err
     assert not files_containing(dagster_home, [postgres.password])
     assert not files_containing(home, [postgres.password])
+
+
+def test_deploy_files_are_complete():
+    """deploy/ is not run here (no container engine): check it parses and wires what docs/scale-out.md says."""
+    import yaml
+
+    compose = yaml.safe_load((PROJECT / "deploy" / "compose.yaml").read_text())
+    assert {"postgres", "minio", "code", "webserver", "daemon"} <= set(compose["services"])
+    for name in ("code", "webserver", "daemon"):
+        env = compose["services"][name]["environment"]
+        assert env["HUBSIGNAL_WAREHOUSE"].startswith("ducklake:postgres:")
+        assert env["HUBSIGNAL_LAKE_DATA_PATH"].startswith("s3://")
+        assert "password=" not in env["HUBSIGNAL_WAREHOUSE"]  # PGPASSWORD, from the environment
+    workspace = yaml.safe_load((PROJECT / "deploy" / "workspace.yaml").read_text())
+    assert workspace["load_from"][0]["grpc_server"]["port"] == 4000
+    dockerfile = (PROJECT / "deploy" / "Dockerfile").read_text().splitlines()
+    instructions = [line.split()[0] for line in dockerfile if line.strip() and not line.startswith(("#", " "))]
+    assert instructions[0] == "FROM" and instructions[-1] == "CMD"
+    assert set(instructions) <= {"FROM", "ENV", "WORKDIR", "COPY", "RUN", "EXPOSE", "CMD"}
+    for line in dockerfile:
+        if line.startswith("COPY "):
+            for src in line.split()[1:-1]:
+                assert (PROJECT / src).exists(), src
+    instance = yaml.safe_load((PROJECT / "deploy" / "dagster.yaml").read_text())
+    assert "postgres_db" in instance["storage"]["postgres"]
