@@ -53,8 +53,8 @@ status: venv  ## windows per source and status
 report: venv  ## the insights page's path; make report SERVE=1 serves it on http://127.0.0.1:8765/
 	$(BIN)/hubsignal report $(if $(SERVE),--serve)
 
-sql: venv  ## DuckDB CLI, read-only, on the copy published after each run
-	$(BIN)/duckdb -readonly "$${HUBSIGNAL_HOME:-data}/published/warehouse.duckdb"
+sql: venv  ## DuckDB CLI, read-only: the copy published after each run (a DuckLake: attached read-only)
+	$(BIN)/hubsignal sql
 
 bench: venv  ## every benchmark script, one line per figure
 	@for f in benchmarks/*.py; do [ -e "$$f" ] || continue; $(BIN)/python "$$f" || exit 1; done

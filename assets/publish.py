@@ -1,4 +1,5 @@
-"""published/warehouse: a read-only copy for analysts, refreshed at the end of every run."""
+"""published/warehouse: a read-only copy for analysts, refreshed at the end of every run (a DuckDB-file warehouse;
+a DuckLake needs none: its readers attach it read-only)."""
 
 import dagster as dg
 
@@ -16,6 +17,10 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         s = context.resources.hubsignal.settings()
         path = publish(s.warehouse, s.published_warehouse)
+        if path is None:
+            return dg.MaterializeResult(
+                metadata={"published": "nothing: a DuckLake is read in place (hubsignal sql attaches it read-only)"}
+            )
         return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
 
     return published_warehouse

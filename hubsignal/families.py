@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from hubsignal.warehouse import transaction
+from hubsignal.warehouse import atomically
 
 _TOP_KEYS = {"version", "families"}
 _FAMILY_KEYS = {"name", "orgs", "include", "exclude"}
@@ -135,9 +135,12 @@ def _check_regex(pattern: str, fail) -> None:
 
 def write_families(con: duckdb.DuckDBPyConnection, families: Families) -> None:
     """Replace staging.families with these definitions (one transaction)."""
-    with transaction(con):
+
+    def write(con: duckdb.DuckDBPyConnection) -> None:
         con.register("families_batch", families.to_frame().to_arrow())
         try:
             con.execute("CREATE OR REPLACE TABLE staging.families AS SELECT * FROM families_batch")
         finally:
             con.unregister("families_batch")
+
+    atomically(con, write, "staging.families")

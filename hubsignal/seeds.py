@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from hubsignal.settings import SQL_DIR
-from hubsignal.warehouse import transaction
+from hubsignal.warehouse import atomically
 
 SEEDS_DIR = SQL_DIR / "seeds"
 # name -> (required columns, key columns that must be unique)
@@ -45,7 +45,8 @@ def load_seed(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     required, key = SEED_SPECS.get(name, ((), ()))
     if missing := [c for c in required if c not in columns]:
         raise SeedError(f"{path}: missing column(s) {missing} (header: {columns})")
-    with transaction(con):
+
+    def create(con: duckdb.DuckDBPyConnection) -> int:
         try:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", [str(path)])
         except duckdb.Error as exc:
@@ -60,3 +61,5 @@ def load_seed(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                     f"{path}: key {list(key)} repeated: " + "; ".join(f"{list(d[:-1])} x{d[-1]}" for d in dupes)
                 )
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    return atomically(con, create, table)

@@ -7,6 +7,7 @@ never end up in a repr, a log line, run metadata, the landing zone or the wareho
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -49,10 +50,61 @@ def _float(name: str, default: float) -> float:
     return _number(name, default, float, "a number")
 
 
+LAKE_PREFIX = "ducklake:"
+_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """A catalog connection string without its password (for messages, logs and metadata)."""
+    return _PASSWORD.sub(r"\1***", text)
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A DuckLake warehouse (HUBSIGNAL_WAREHOUSE=ducklake:...): the catalog as DuckDB spells it after `ducklake:`
+    (`postgres:dbname=... host=... port=...` or a `<file>.ducklake`) and the data path (HUBSIGNAL_LAKE_DATA_PATH:
+    a folder or s3://bucket/prefix; needed when the lake is created, then stored in its catalog).
+    A password belongs in PGPASSWORD (libpq reads it), not in the URI; one given there is redacted in str/repr."""
+
+    catalog: str
+    data_path: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return LAKE_PREFIX + self.catalog
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.catalog.startswith("postgres:")
+
+    def __str__(self) -> str:
+        return redact(self.uri) + (f" (data path {self.data_path})" if self.data_path else "")
+
+    __repr__ = __str__
+
+    @classmethod
+    def parse(cls, uri: str, data_path: str | None) -> Lake:
+        catalog = uri.removeprefix(LAKE_PREFIX).strip()
+        if not catalog:
+            raise ValueError(f"setting HUBSIGNAL_WAREHOUSE={redact(uri)!r} names no DuckLake catalog")
+        if not catalog.startswith(("postgres:", "sqlite:", "md:")):  # a DuckDB-file catalog: absolute, stable path
+            catalog = str(Path(catalog).expanduser().resolve())
+        if data_path and "://" not in data_path:
+            data_path = str(Path(data_path).expanduser().resolve())
+        return cls(catalog, data_path or None)
+
+
+def parse_warehouse(raw: str | None, home: Path) -> Path | Lake:
+    """HUBSIGNAL_WAREHOUSE: a DuckDB file path (default $HUBSIGNAL_HOME/warehouse.duckdb) or a DuckLake URI."""
+    if raw and raw.strip().startswith(LAKE_PREFIX):
+        return Lake.parse(raw.strip(), os.environ.get("HUBSIGNAL_LAKE_DATA_PATH", "").strip() or None)
+    return Path(raw or home / "warehouse.duckdb").resolve()
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    warehouse: Path
+    warehouse: Path | Lake  # the DuckDB file, or a DuckLake (hubsignal/warehouse.py connects to either)
     families_file: Path
     hf_endpoint: str
     livebench_base_url: str
@@ -71,6 +123,10 @@ class Settings:
         return self.home / "landing"
 
     @property
+    def on_lake(self) -> bool:
+        return isinstance(self.warehouse, Lake)
+
+    @property
     def published_warehouse(self) -> Path:
         return self.home / "published" / "warehouse.duckdb"
 
@@ -79,7 +135,7 @@ class Settings:
         home = Path(os.environ.get("HUBSIGNAL_HOME") or PROJECT_ROOT / "data").resolve()
         return cls(
             home=home,
-            warehouse=Path(os.environ.get("HUBSIGNAL_WAREHOUSE") or home / "warehouse.duckdb").resolve(),
+            warehouse=parse_warehouse(os.environ.get("HUBSIGNAL_WAREHOUSE"), home),
             families_file=Path(os.environ.get("HUBSIGNAL_FAMILIES") or DEFAULT_FAMILIES_FILE).resolve(),
             hf_endpoint=(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/"),
             livebench_base_url=(os.environ.get("LIVEBENCH_BASE_URL") or "https://livebench.ai").rstrip("/"),

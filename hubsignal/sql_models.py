@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from hubsignal.settings import SQL_DIR
-from hubsignal.warehouse import transaction
+from hubsignal.warehouse import atomically
 
 MODELS_DIR = SQL_DIR / "models"
 WAREHOUSE_LAYERS = {"raw", "staging", "marts"}  # schemas whose tables are assets (meta is bookkeeping)
@@ -95,10 +95,11 @@ def discover_models(models_dir: Path = MODELS_DIR) -> list[SqlModel]:
 def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel, start: datetime, end: datetime) -> dict:
     """Build one model for windows in [start, end); returns metadata for the materialization."""
     if not model.incremental:
-        con.execute(f"CREATE OR REPLACE VIEW {model.table} AS {model.sql}")
+        atomically(con, lambda c: c.execute(f"CREATE OR REPLACE VIEW {model.table} AS {model.sql}"), model.table)
         return {"materialized": "view"}
     select = model.bound_sql(start, end)
-    with transaction(con):
+
+    def build(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(f"CREATE TABLE IF NOT EXISTS {model.table} AS SELECT * FROM ({select}) LIMIT 0")
         have = [r[0] for r in con.execute(f"DESCRIBE {model.table}").fetchall()]
         want = [r[0] for r in con.execute(f"DESCRIBE {select}").fetchall()]
@@ -112,8 +113,10 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel, start: datetime
             [start.replace(tzinfo=None), end.replace(tzinfo=None)],
         )
         con.execute(f"INSERT INTO {model.table} BY NAME {select}")
-        rows = con.execute(
+        return con.execute(
             f"SELECT count(*) FROM {model.table} WHERE window_start >= ? AND window_start < ?",
             [start.replace(tzinfo=None), end.replace(tzinfo=None)],
         ).fetchone()[0]
+
+    rows = atomically(con, build, model.table)
     return {"materialized": "incremental table", "rows_in_range": rows}

@@ -35,11 +35,39 @@ def prepare_dagster_home() -> Path | None:
     return home
 
 
+POOL = "duckdb"  # every asset and check that opens the warehouse (assets/partitions.py)
+
+
+def duckdb_pool_limit() -> int | None:
+    """HUBSIGNAL_DUCKDB_POOL_LIMIT: steps holding the warehouse at once across runs (unset: the instance's
+    dagster.yaml, 1). More than 1 only on DuckLake: a DuckDB file has one writing process."""
+    raw = os.environ.get("HUBSIGNAL_DUCKDB_POOL_LIMIT", "").strip()
+    if not raw:
+        return None
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise SystemExit(f"error: setting HUBSIGNAL_DUCKDB_POOL_LIMIT={raw!r} is not an integer") from None
+    if limit < 1:
+        raise SystemExit(f"error: setting HUBSIGNAL_DUCKDB_POOL_LIMIT={limit} must be 1 or more")
+    if limit > 1 and not Settings.from_env().on_lake:
+        raise SystemExit(
+            f"error: HUBSIGNAL_DUCKDB_POOL_LIMIT={limit} needs a DuckLake warehouse: a DuckDB file takes one writing "
+            "process at a time (docs/scale-out.md)"
+        )
+    return limit
+
+
 def _instance():
     from dagster import DagsterInstance
 
     # A persistent instance when DAGSTER_HOME is set (make sets it, so runs show in `make dev`'s UI).
-    return DagsterInstance.get() if prepare_dagster_home() else DagsterInstance.ephemeral()
+    instance = DagsterInstance.get() if prepare_dagster_home() else DagsterInstance.ephemeral()
+    if (limit := duckdb_pool_limit()) is not None:
+        # Stored in the instance's storage (it outranks dagster.yaml's default_limit), so the webserver and
+        # daemon of the same instance apply it too.
+        instance.event_log_storage.set_concurrency_slots(POOL, limit)
+    return instance
 
 
 def run_windows(
@@ -105,10 +133,20 @@ def cmd_demo(args) -> int:
     home = Path(os.environ.get("HUBSIGNAL_HOME") or PROJECT_ROOT / "data" / "demo").resolve()
     os.environ["HUBSIGNAL_HOME"] = str(home)
     os.environ["HUBSIGNAL_OFFLINE"] = "1"  # the demo never touches the network
-    os.environ.pop("HUBSIGNAL_WAREHOUSE", None)
+    if not os.environ.get("HUBSIGNAL_WAREHOUSE", "").startswith("ducklake:"):
+        os.environ.pop("HUBSIGNAL_WAREHOUSE", None)  # the demo's own file, never a user's warehouse file
     settings = Settings.from_env()
-    for stale in (settings.warehouse, settings.warehouse.with_suffix(".duckdb.wal")):
-        stale.unlink(missing_ok=True)  # a fresh warehouse each time; the landing zone is kept
+    if settings.on_lake:
+        from hubsignal.warehouse import lake_is_empty
+
+        if not lake_is_empty(settings.warehouse):  # never clobber a real lake with sample data
+            print(
+                f"error: the demo needs an empty DuckLake; {settings.warehouse} already holds tables", file=sys.stderr
+            )
+            return 2
+    else:
+        for stale in (settings.warehouse, settings.warehouse.with_suffix(".duckdb.wal")):
+            stale.unlink(missing_ok=True)  # a fresh warehouse each time; the landing zone is kept
 
     from demo.hub import build_sample_archive
     from hubsignal.families import load_families
@@ -214,10 +252,10 @@ def cmd_backfill(args) -> int:
 def cmd_release(args) -> int:
     """Explicit override of a quarantine, recorded in meta.quarantine_overrides (hubsignal/quality/quarantine.py)."""
     from hubsignal.quality.quarantine import ReleaseError, release
-    from hubsignal.warehouse import open_warehouse, publish
+    from hubsignal.warehouse import open_warehouse, publish, warehouse_exists
 
     settings = Settings.from_env()
-    if not settings.warehouse.exists():
+    if not warehouse_exists(settings.warehouse):
         print(f"no warehouse at {settings.warehouse}", file=sys.stderr)
         return 1
     try:
@@ -232,10 +270,10 @@ def cmd_release(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from hubsignal.warehouse import for_reading
+    from hubsignal.warehouse import for_reading, warehouse_exists
 
     settings = for_reading(Settings.from_env())  # the published copy when there is one: never the write lock
-    if not settings.warehouse.exists():
+    if not warehouse_exists(settings.warehouse):
         print(f"no warehouse at {settings.warehouse} yet: run `make demo`, `make run` or `make backfill`")
         _print_unloaded(settings)
         return 1
@@ -251,9 +289,9 @@ def _print_unloaded(settings: Settings) -> None:
     """Landed windows no run has loaded yet (e.g. just imported), with the command that loads them."""
     from hubsignal.imports.status import summarize, unloaded_windows
     from hubsignal.reports import format_table
-    from hubsignal.warehouse import connect
+    from hubsignal.warehouse import connect, warehouse_exists
 
-    con = connect(settings.warehouse, read_only=True) if settings.warehouse.exists() else None
+    con = connect(settings.warehouse, read_only=True) if warehouse_exists(settings.warehouse) else None
     try:
         rows = unloaded_windows(settings.landing, con)
     finally:
@@ -316,6 +354,79 @@ def cmd_import(args) -> int:
     return status
 
 
+def _parse_as_of(raw: str):
+    """--as-of: an ISO date-time, UTC unless it names a zone (2026-10-01T03:00, 2026-10-01 03:00+02:00)."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise SystemExit(f"error: --as-of {raw!r} is not a date-time like 2026-10-01T03:00 (UTC)") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def cmd_sql(args) -> int:
+    """SQL on the warehouse, read-only: a query given on the command line is run and printed; without one, the
+    DuckDB CLI opens. A DuckDB file: its published copy (or the file when none). A DuckLake: attached read-only,
+    --as-of reading it as it stood then (DuckLake snapshots)."""
+    import subprocess
+    import tempfile
+
+    from hubsignal.settings import Lake
+    from hubsignal.warehouse import connect, for_reading, lake_setup_sql, warehouse_exists
+
+    settings = for_reading(Settings.from_env())
+    as_of = _parse_as_of(args.as_of) if args.as_of else None
+    if as_of is not None and not settings.on_lake:
+        print(
+            f"error: --as-of needs a DuckLake warehouse (HUBSIGNAL_WAREHOUSE=ducklake:..., docs/scale-out.md): "
+            f"{settings.warehouse} is a DuckDB file, which keeps no history",
+            file=sys.stderr,
+        )
+        return 2
+    if not warehouse_exists(settings.warehouse):
+        print(f"no warehouse at {settings.warehouse} yet: run `make demo`, `make run` or `make backfill`")
+        return 1
+    if args.query:
+        from hubsignal.reports import format_table
+
+        con = connect(settings.warehouse, read_only=True, as_of=as_of)
+        try:
+            cursor = con.execute(" ".join(args.query))
+            columns = [d[0] for d in cursor.description or []]
+            print(format_table(columns, cursor.fetchall()))
+        finally:
+            con.close()
+        return 0
+    cli = Path(sys.executable).with_name("duckdb")
+    if not isinstance(settings.warehouse, Lake):
+        return subprocess.call([str(cli), "-readonly", str(settings.warehouse)])
+    # The attach statements (with the S3 secret) go through an init file only this user can read, never argv.
+    with tempfile.TemporaryDirectory(prefix="hubsignal-sql-") as folder:
+        init = Path(folder) / "init.sql"
+        init.touch(mode=0o600)
+        init.write_text("".join(f"{s};\n" for s in lake_setup_sql(settings.warehouse, read_only=True, as_of=as_of)))
+        return subprocess.call([str(cli), "-init", str(init)])
+
+
+def cmd_migrate_to_lake(args) -> int:
+    """Copy a DuckDB-file warehouse into the DuckLake HUBSIGNAL_WAREHOUSE names (one transaction)."""
+    from hubsignal.warehouse import copy_into_lake
+
+    settings = Settings.from_env()
+    if not settings.on_lake:
+        print("error: set HUBSIGNAL_WAREHOUSE=ducklake:... (and HUBSIGNAL_LAKE_DATA_PATH) to the lake", file=sys.stderr)
+        return 2
+    source = Path(args.source).expanduser().resolve()
+    try:
+        counts = copy_into_lake(source, settings.warehouse)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"copied {len(counts)} tables, {sum(counts.values())} rows from {source} into {settings.warehouse}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hubsignal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -375,12 +486,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--serve", action="store_true", help="serve it on http://127.0.0.1:PORT/ for a browser")
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("sql", help="SQL on the warehouse, read-only (the DuckDB CLI, or one query printed)")
+    p.add_argument("query", nargs="*", help="a query to run and print (none: open the DuckDB CLI)")
+    p.add_argument(
+        "--as-of", metavar="TIMESTAMP", help="DuckLake only: read the warehouse as it stood then (UTC unless zoned)"
+    )
+    p.set_defaults(func=cmd_sql)
+    p = sub.add_parser(
+        "migrate-to-lake", help="copy a DuckDB-file warehouse into the (empty) DuckLake HUBSIGNAL_WAREHOUSE names"
+    )
+    p.add_argument("source", help="the DuckDB warehouse file, e.g. data/warehouse.duckdb")
+    p.set_defaults(func=cmd_migrate_to_lake)
     args = parser.parse_args(argv)
-    from hubsignal.warehouse import WarehouseLocked
+    from hubsignal.warehouse import LakeError, WarehouseLocked, WriteConflict
 
     try:
         return args.func(args)
-    except WarehouseLocked as exc:  # another process kept the warehouse longer than HUBSIGNAL_LOCK_TIMEOUT_S
+    except (WarehouseLocked, WriteConflict, LakeError) as exc:  # locked file, lost commit races, lake unreachable
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

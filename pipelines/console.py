@@ -260,7 +260,7 @@ def summary_lines(result, settings: Settings, log_path: Path) -> list[str]:
     lines += [
         quality_summary(result, settings.warehouse).line(),
         f"Warehouse:      {settings.warehouse}",
-        f"Published copy: {settings.published_warehouse}",
+        f"Published copy: {'none (DuckLake: `hubsignal sql` attaches it read-only)' if settings.on_lake else settings.published_warehouse}",
         f"GX Data Docs:   {settings.home / 'quality' / 'gx'}/<suite>/index.html",
         f"Log file:       {log_path}",
     ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hubsignal.settings import Lake
+
 
 @dataclass
 class QualitySummary:
@@ -31,7 +33,7 @@ class QualitySummary:
         return text
 
 
-def summarize(result, warehouse: Path | None) -> QualitySummary:
+def summarize(result, warehouse: Path | Lake | None) -> QualitySummary:
     """From an ExecuteInProcessResult (its check evaluations and failed steps) and meta.snapshot_log."""
     import dagster as dg
 
@@ -45,9 +47,9 @@ def summarize(result, warehouse: Path | None) -> QualitySummary:
         else:
             out.failed += 1
             out.failed_checks.append(evaluation.check_name)
-    if warehouse is not None and warehouse.exists():
-        from hubsignal.warehouse import connect
+    from hubsignal.warehouse import connect, warehouse_exists
 
+    if warehouse is not None and warehouse_exists(warehouse):
         con = connect(warehouse, read_only=True)
         try:
             out.quarantined = con.execute(

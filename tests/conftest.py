@@ -8,6 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# The DuckLake tests' servers (PostgreSQL, S3), started on first use only.
+from tests.lake_fixtures import pg_lake, postgres, s3_env, s3_server  # noqa: F401
+
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT.parent / "shared" / "data"
 

@@ -21,10 +21,10 @@ def build_page(settings, checks: list[dict] | None = None):
 
     from hubsignal.insights.data import load_insights
     from hubsignal.insights.page import write_page
-    from hubsignal.warehouse import connect
+    from hubsignal.warehouse import connect, warehouse_exists
 
     # No warehouse yet (no run): an empty in-memory database gives the page's empty states.
-    con = connect(settings.warehouse, read_only=True) if settings.warehouse.exists() else duckdb.connect()
+    con = connect(settings.warehouse, read_only=True) if warehouse_exists(settings.warehouse) else duckdb.connect()
     try:
         data = load_insights(con, checks)
     finally:

@@ -29,7 +29,7 @@ import duckdb
 
 from hubsignal.quality.load_rules import LOAD_RULES_PREFIX
 from hubsignal.values import naive_utc
-from hubsignal.warehouse import transaction
+from hubsignal.warehouse import atomically
 from hubsignal.windows import window_key
 
 CHECK_PREFIX = "check "  # meta.snapshot_log.message of a window quarantined by checks: "check <name>: <reason>"
@@ -96,11 +96,12 @@ def apply_check_outcome(
     every other window of the range passed it. A window is quarantined NOW (Outcome.new) when its load was
     accepted and no check held its current data (rows quarantined before its latest load judged older data).
     """
-    out = Outcome()
     start, end = naive_utc(start), naive_utc(end)
     failing = {naive_utc(w): v for w, v in failing.items()}
     now = _now()
-    with transaction(con):
+
+    def record(con: duckdb.DuckDBPyConnection) -> Outcome:
+        out = Outcome()  # made afresh by every attempt (atomically() may run this again)
         loads = {
             ws: (accepted, fingerprint, loaded_at)
             for ws, accepted, fingerprint, loaded_at in con.execute(
@@ -149,7 +150,9 @@ def apply_check_outcome(
             _release(con, source, ws, check_name, now, PASSES)
             if loads.get(ws, (False,))[0] and all(n == check_name for n, _ in holds[ws]):
                 out.released.append(window_key(ws))
-    return out
+        return out
+
+    return atomically(con, record, f"{check_name} verdict on {source}")
 
 
 def _release(con, source: str, ws: datetime, check_name: str, now: datetime, released_by: str) -> None:
@@ -169,7 +172,8 @@ def release(con: duckdb.DuckDBPyConnection, source: str, key: str, reason: str) 
     Returns what happened."""
     if not reason.strip():
         raise ReleaseError("a release needs a reason (it is recorded in meta.quarantine_overrides)")
-    with transaction(con):
+
+    def override(con: duckdb.DuckDBPyConnection) -> str:
         row = con.execute(
             "SELECT s.window_start, s.status, s.load_fingerprint, s.message, l.status = 'quarantined', l.message "
             "FROM meta.snapshot_log AS s JOIN meta.window_loads AS l USING (source, window_start) "
@@ -205,3 +209,5 @@ def release(con: duckdb.DuckDBPyConnection, source: str, key: str, reason: str) 
             )
             return "released: the next run of this window loads it without the load rules"
         return "released: the next run of this window rebuilds the marts with it"
+
+    return atomically(con, override, f"release {source} {key}")
