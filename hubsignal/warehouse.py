@@ -232,7 +232,8 @@ def open_warehouse(path: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-_PRIMARY_KEY = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)", re.IGNORECASE)
+# The constraint clause, with the comment of the column before it: DuckLake has no PRIMARY KEY/UNIQUE.
+_PRIMARY_KEY = re.compile(r",(\s*--[^\n]*)?\s*PRIMARY KEY\s*\([^)]*\)", re.IGNORECASE)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, on_lake: bool = False) -> None:
@@ -240,7 +241,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, on_lake: bool = False) -> None
     (meta.ddl_applied): every DDL statement commits a lake snapshot, and two writers re-creating the same macro at
     once conflict. DuckLake has no PRIMARY KEY/UNIQUE constraints: they are dropped there (write_log's
     DELETE + INSERT keeps meta.window_loads unique on both backends)."""
-    migrate_snapshot_log(con)
+    migrate_snapshot_log(con, on_lake)
     files = sorted((SQL_DIR / "ddl").glob("*.sql"))
     texts = [f.read_text() for f in files]
     if not on_lake:
@@ -271,7 +272,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, on_lake: bool = False) -> None
     atomically(con, apply, "apply sql/ddl/")
 
 
-def migrate_snapshot_log(con: duckdb.DuckDBPyConnection) -> None:
+def migrate_snapshot_log(con: duckdb.DuckDBPyConnection, on_lake: bool = False) -> None:
     """A warehouse made before meta.snapshot_log became a view kept it as a table whose status/message the
     checks rewrote. Move its rows to meta.window_loads as load outcomes: a window quarantined by checks gets
     its load status back (meta.quarantine still holds it, so the view shows it quarantined with the same
@@ -284,7 +285,8 @@ def migrate_snapshot_log(con: duckdb.DuckDBPyConnection) -> None:
         return
     with transaction(con):
         for name in ("00_schemas.sql", "10_meta.sql", "15_meta_quality.sql"):  # window_loads, quarantine
-            for statement in con.extract_statements((SQL_DIR / "ddl" / name).read_text()):
+            text = (SQL_DIR / "ddl" / name).read_text()
+            for statement in con.extract_statements(_PRIMARY_KEY.sub("", text) if on_lake else text):
                 con.execute(statement)
         con.execute(
             """
@@ -497,9 +499,9 @@ def lake_is_empty(lake: Lake) -> bool:
     try:
         has_log = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'meta' AND table_name = 'snapshot_log'"
+            "AND schema_name = 'meta' AND table_name = 'window_loads'"
         ).fetchone()[0]
-        return not has_log or not con.execute("SELECT count(*) FROM meta.snapshot_log").fetchone()[0]
+        return not has_log or not con.execute("SELECT count(*) FROM meta.window_loads").fetchone()[0]
     finally:
         con.close()
 
