@@ -82,7 +82,11 @@ def _run_on_console(command: str, first_key: str, last_key: str, verbose: bool, 
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    with RunConsole(command, Settings.from_env(), first_key, last_key, verbose=verbose or None) as console:
+    from hubsignal.families import load_families
+
+    settings = Settings.from_env()
+    load_families(settings.families_file)  # a broken families file stops here, in one line (main), not mid-graph
+    with RunConsole(command, settings, first_key, last_key, verbose=verbose or None) as console:
         result = run_windows(first_key, last_key, console=console)
         if result.success and after_run is not None:
             after_run(result)
@@ -432,11 +436,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
+    from hubsignal.families import FamiliesError
     from hubsignal.warehouse import WarehouseLocked
 
     try:
         return args.func(args)
     except WarehouseLocked as exc:  # another process kept the warehouse longer than HUBSIGNAL_LOCK_TIMEOUT_S
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except FamiliesError as exc:  # the message names the file and the family/org: one line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
