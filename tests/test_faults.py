@@ -132,3 +132,83 @@ def test_a_rerun_notices_a_file_changed_after_its_load(home):
     manifest = json.loads((damaged.parent / lz.MANIFEST).read_text())
     assert damaged.name in [f["file"] for f in manifest["files"]]  # landed data is never deleted
     assert damaged.exists()
+
+
+def test_disk_full_while_landing_lands_nothing_and_the_next_run_lands_it(home, monkeypatch):
+    import builtins
+    import errno
+
+    keys = _sample(home.parent / "source", 1)
+    window = lz.read_window(home.parent / "source" / "landing", "hub_models", keys[0])
+    files = [lz.RawFile(e["file"].removesuffix(".gz"), body, e["n_records"]) for e, body in window.files]
+    writes = []
+
+    def full_disk_open(path, mode="r", *args, **kw):
+        if "w" in mode:
+            writes.append(path)
+            if len(writes) > 1:  # the second file of the window meets a full disk
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return builtins.open(path, mode, *args, **kw)
+
+    def live_run():
+        return snapshot(
+            HUB_MODELS,
+            [parse_window_key(keys[0])],
+            landing=home / "landing",
+            warehouse=home / "warehouse.duckdb",
+            live_window=parse_window_key(keys[0]),
+            fetch=lambda w: (files, {"orgs": window.manifest["orgs"]}),
+            log=lambda _: None,
+            now=lambda: window.fetched_at,
+        )
+
+    monkeypatch.setattr(lz, "open", full_disk_open, raising=False)  # only the landing zone's writes
+    report = live_run()
+    assert "No space left on device" in report.fetch_failed[keys[0]]
+    assert not lz.is_landed(home / "landing", "hub_models", keys[0])
+    assert not list((home / "landing" / "hub_models").glob(".tmp-*"))  # no half window left behind
+    monkeypatch.delattr(lz, "open")
+    report = live_run()
+    assert report.fetched_live == keys and report.loaded == keys and _rows(home, keys[0]) > 0
+
+
+def test_corrupt_live_bodies_land_nothing_then_the_next_run_lands_the_window(home):
+    """A truncated gzip body and an HTML page where JSON belongs, through the real client: the fetch fails
+    after its retries, nothing is landed or loaded; the next run (healthy Hub) lands the window once."""
+    from hubsignal.families import load_families
+    from hubsignal.http import HttpPolicy
+    from hubsignal.hub.client import HubClient
+    from hubsignal.hub.fetch import fetch_hub_models
+    from hubsignal.windows import latest_closed_window
+    from tests.fakes.fake_hub import FakeHub
+    from tests.hub_fixtures import MODELS
+
+    orgs = load_families(DEFAULT_FAMILIES_FILE).orgs
+    window = latest_closed_window()
+    with FakeHub(models=MODELS, page_size=2, gzip=True) as hub:
+        policy = HttpPolicy(endpoint=hub.url, timeout_s=1, max_attempts=2, backoff_base_s=0.01, backoff_max_s=0.02)
+
+        def live_run():
+            client = HubClient(policy)
+            return snapshot(
+                HUB_MODELS,
+                [window],
+                landing=home / "landing",
+                warehouse=home / "warehouse.duckdb",
+                live_window=window,
+                fetch=lambda w: (fetch_hub_models(client, orgs, log=lambda _: None), {"orgs": orgs}),
+                log=lambda _: None,
+                now=latest_closed_window,
+            )
+
+        # a 200 whose body does not decode (cut gzip, HTML) is not retried: one fault fails the run
+        for fault, times in (("truncated", 1), ("not_json", 1)):
+            hub.add_fault(fault, times=times)
+            report = live_run()
+            assert report.fetch_failed and not report.fetched_live, fault
+            assert not (home / "landing" / "hub_models").exists() or not any(
+                (home / "landing" / "hub_models").iterdir()
+            )
+        report = live_run()
+    assert len(report.fetched_live) == 1 and report.loaded == report.fetched_live
+    assert query(home, "SELECT count(*) - count(DISTINCT model_id) FROM raw.hub_models") == [(0,)]
