@@ -410,6 +410,50 @@ def analyst_trials(fig: Figures, root: Path, template: Path, first: str, last: s
     fig.note = fig.note.strip()
 
 
+def secrets_dev(fig: Figures, root: Path, dumps: list[Path], seconds: float = 60) -> None:
+    """`dagster dev` (webserver + daemon: the inbox sensor imports a dropped dump and requests a run) for a
+    minute with a canary HF_TOKEN; then every file under HUBSIGNAL_HOME and DAGSTER_HOME (SQLite storage
+    included) and the captured output are searched for it. Recovery = 0 hits."""
+    import socket
+
+    from tests.test_secrets import files_holding
+
+    canary = "hf_CANARYdev5e1b0NeverWriteMe4242"
+    home, dagster_home = fresh(root, None)
+    (home / "inbox").mkdir()
+    shutil.copy(dumps[0], home / "inbox" / dumps[0].name)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = env_for(home, dagster_home, HF_TOKEN=canary)
+    out = root / "dev_output.txt"
+    with open(out, "wb") as fh:
+        dev = subprocess.Popen(
+            [str(Path(sys.executable).parent / "dagster"), "dev", "-m", "pipelines.definitions", "-p", str(port)],
+            cwd=PROJECT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped below by that group's id only
+        )
+        time.sleep(seconds)
+        os.killpg(dev.pid, signal.SIGTERM)
+        try:
+            dev.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(dev.pid, signal.SIGKILL)
+            dev.wait()
+    needle = canary.encode()
+    hits = files_holding(home, needle) + files_holding(dagster_home, needle) + files_holding(root, needle)
+    fig.trials = 1
+    fig.recoveries = 0 if hits else 1
+    imported = sorted(p.name for p in (home / "inbox" / "done").iterdir()) if (home / "inbox" / "done").exists() else []
+    scanned = sum(1 for p in [*home.rglob("*"), *dagster_home.rglob("*")] if p.is_file())
+    fig.note = (
+        f"{seconds:.0f} s of dagster dev, {scanned} files scanned, canary hits {len(set(hits))}, inbox done {imported}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=2)
@@ -428,6 +472,19 @@ def main() -> int:
     template = template_home / "landing"
     dumps = write_dumps(tmp / "dumps")
     print(f"fault injection over {len(keys)} demo windows {first} .. {last}, {args.trials} trial(s) each")
+    from hubsignal.imports.common import walk_windows
+
+    began, n_bytes, n_windows = time.monotonic(), 0, 0
+    for folder in walk_windows(template):
+        source = "/".join(folder.relative_to(template).parts[:-1])
+        assert not lz.file_problems(template, source, folder.name)
+        n_bytes += sum(p.stat().st_size for p in folder.glob("*.gz"))
+        n_windows += 1
+    spent = time.monotonic() - began
+    print(
+        f"re-hash of skipped windows (what every re-run now adds): {n_windows} landed windows, "
+        f"{n_bytes / 1e6:.1f} MB in {spent:.2f} s ({n_bytes / 1e6 / max(spent, 1e-9):.0f} MB/s)"
+    )
 
     def storm(hub):  # every listing request limited for a while, with RateLimit and Retry-After
         hub.add_fault("429", times=4, retry_after=1)
@@ -450,6 +507,7 @@ def main() -> int:
         "changed_landed_file": lambda f: changed_file_trials(f, tmp / "t", args.trials + 1, rng),
         "disk_full": lambda f: disk_full_trials(f, tmp / "t", args.trials + 1, rng),
         "analyst_reader": lambda f: analyst_trials(f, tmp / "t", template, first, last, args.trials),
+        "secrets_dev": lambda f: secrets_dev(f, tmp / "t", dumps),
     }
     failed = 0
     for name, run in scenarios.items():
