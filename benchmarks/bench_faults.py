@@ -91,11 +91,15 @@ def accepted_windows(warehouse: Path) -> set[tuple[str, str]]:
     return {(s, k) for s, k, status in rows if status in ACCEPTED}
 
 
+DIFFERING: list[str] = []  # tables that differed from the reference in the last comparison
+
+
 def compare(reference: dict, ref_windows: set, warehouse: Path) -> tuple[bool, int, int]:
     """(identical to the reference, windows lost, rows duplicated)."""
     if not warehouse.exists():
         return False, len(ref_windows), 0
     sums = table_checksums(warehouse)
+    DIFFERING[:] = sorted(t for t in set(sums) | set(reference) if sums.get(t) != reference.get(t))
     lost = len(ref_windows - accepted_windows(warehouse))
     extra = sum(max(0, sums.get(t, (0, 0))[0] - n) for t, (n, _) in reference.items())
     dup = extra + sum(duplicate_rows(warehouse).values())
@@ -146,7 +150,7 @@ def kill_trials(fig: Figures, root: Path, template: Path | None, command: list[s
         if again.returncode == 0 and same and temp_folders(home / "landing") == 0:
             fig.recoveries += 1
         else:
-            fig.note += f"[trial {fig.trials}: exit {again.returncode}, identical {same}] "
+            fig.note += f"[trial {fig.trials}: exit {again.returncode}, differing {DIFFERING[:4]}] "
     fig.note += f"reference run {duration:.0f} s"
 
 
