@@ -1,10 +1,13 @@
 """published/warehouse: a read-only copy for analysts, refreshed at the end of every run (a DuckDB-file warehouse;
-a DuckLake needs none: its readers attach it read-only)."""
+a DuckLake needs none: its readers attach it read-only). It is the last warehouse step, after every model, so it
+also records the run's windows as built (hubsignal.builds)."""
 
 import dagster as dg
 
 from assets.partitions import windowed_asset
-from hubsignal.warehouse import publish
+from hubsignal.builds import record_builds
+from hubsignal.warehouse import open_warehouse, publish
+from hubsignal.windows import window_starts
 
 
 def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -12,10 +15,14 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         key=["published", "warehouse"],
         deps=upstream,
         group_name="published",
-        description="Copy of the warehouse that analysts open read-only (`make sql`) while runs go on.",
+        description="Copy of the warehouse that analysts open read-only (`make sql`) while runs go on; "
+        "marks the run's windows built (meta.model_builds).",
     )
     def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         s = context.resources.hubsignal.settings()
+        tw = context.partition_time_window
+        with open_warehouse(s.warehouse) as con:
+            record_builds(con, window_starts(tw.start, tw.end), context.run.run_id)
         path = publish(s.warehouse, s.published_warehouse)
         if path is None:
             return dg.MaterializeResult(

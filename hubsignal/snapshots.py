@@ -139,9 +139,12 @@ def snapshot(
                 if fingerprint_was == fingerprint:
                     if status_was == "quarantined":
                         report.quarantined[key] = message_was or "quarantined"
-                    else:
+                        continue
+                    # The fingerprint covers the manifest, not the data files: re-hash them (cheap next to a
+                    # parse), so a file changed after its load is noticed and the window quarantined below.
+                    if not lz.file_problems(landing, source.name, key):
                         report.unchanged.append(key)
-                    continue
+                        continue
                 touched.append(start)
                 path = str(lz.window_dir(landing, source.name, key))
                 try:
@@ -150,6 +153,9 @@ def snapshot(
                 except (lz.LandingError, ValueError, KeyError) as exc:
                     report.quarantined[key] = str(exc)
                     warn(f"{source.name} {key}: quarantined: {exc}")
+                    # Files changed since landing: never the load fingerprint, so every run re-reads the window
+                    # (cheap: it fails at the hash) and loads it again once the landed bytes are restored.
+                    damaged = isinstance(exc, lz.LandingError) and lz.file_problems(landing, source.name, key)
                     log_rows.append(
                         LogRow(
                             source.name,
@@ -157,7 +163,7 @@ def snapshot(
                             key,
                             "quarantined",
                             landing_path=path,
-                            load_fingerprint=fingerprint,
+                            load_fingerprint=lz.DAMAGED_PREFIX + fingerprint if damaged else fingerprint,
                             message=str(exc),
                         )
                     )

@@ -102,3 +102,13 @@ def score_file_source(name: str) -> Source:
         parse=score_files.parse_score_window,
         scope_column="landing_source",
     )
+
+
+def source_named(name: str) -> Source:
+    """The Source of a landing folder name (meta.snapshot_log.source)."""
+    for source in (HUB_MODELS, HUB_CHILDREN, LIVEBENCH, MODEL_CARDS, CARD_SCORES):
+        if source.name == name:
+            return source
+    if name.startswith(f"{score_files.SCORE_FILES}/"):
+        return score_file_source(name)
+    raise KeyError(f"no snapshot source named {name!r}")

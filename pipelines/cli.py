@@ -110,7 +110,11 @@ def _run_on_console(command: str, first_key: str, last_key: str, verbose: bool, 
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    with RunConsole(command, Settings.from_env(), first_key, last_key, verbose=verbose or None) as console:
+    from hubsignal.families import load_families
+
+    settings = Settings.from_env()
+    load_families(settings.families_file)  # a broken families file stops here, in one line (main), not mid-graph
+    with RunConsole(command, settings, first_key, last_key, verbose=verbose or None) as console:
         result = run_windows(first_key, last_key, console=console)
         if result.success and after_run is not None:
             after_run(result)
@@ -269,6 +273,29 @@ def cmd_release(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    """Re-hash landed files against their manifests; damaged loaded windows are quarantined (hubsignal/verify.py)."""
+    from hubsignal.verify import verify_landing
+    from hubsignal.warehouse import publish
+    from hubsignal.windows import parse_window_key
+
+    settings = Settings.from_env()
+    try:
+        first = parse_window_key(args.start) if args.start else None
+        last = parse_window_key(args.end) if args.end else first
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = verify_landing(settings.landing, settings.warehouse, first=first, last=last)
+    for line in report.lines():
+        print(line, file=sys.stdout if line.startswith("verified") else sys.stderr)
+    if report.quarantined:
+        publish(settings.warehouse, settings.published_warehouse)  # `hubsignal status` reads that copy
+        keys = sorted(key for _, key in report.quarantined)
+        print(f"rebuild the marts without them: hubsignal backfill {keys[0]} {keys[-1]}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 def cmd_status(args) -> int:
     from hubsignal.warehouse import for_reading, warehouse_exists
 
@@ -286,25 +313,51 @@ def cmd_status(args) -> int:
 
 
 def _print_unloaded(settings: Settings) -> None:
-    """Landed windows no run has loaded yet (e.g. just imported), with the command that loads them."""
+    """Pending windows, with the command that loads or rebuilds them: landed windows no run has loaded yet
+    (e.g. just imported), and loaded windows whose models were never built (a run killed or failed midway)."""
+    from hubsignal.builds import unbuilt_windows
     from hubsignal.imports.status import summarize, unloaded_windows
     from hubsignal.reports import format_table
     from hubsignal.warehouse import connect, warehouse_exists
+    from hubsignal.windows import latest_closed_window, window_key
 
     con = connect(settings.warehouse, read_only=True) if warehouse_exists(settings.warehouse) else None
     try:
         rows = unloaded_windows(settings.landing, con)
+        unbuilt = unbuilt_windows(con) if con is not None else []
     finally:
         if con is not None:
             con.close()
     if rows:
-        from hubsignal.windows import latest_closed_window, window_key
-
         columns, table = summarize(rows)
         closed = [key for _, key, _ in rows if key <= window_key(latest_closed_window())]
         hint = f" (load them: hubsignal backfill {min(closed)} {max(closed)})" if closed else ""
         print(f"\nLanded but not loaded yet{hint}:")
         print(format_table(columns, table))
+    if unbuilt:
+        keys = [key for _, key, _ in unbuilt]
+        print(
+            f"\nPending: loaded but staging/marts not built yet (a run stopped midway; rebuild them: "
+            f"hubsignal backfill {min(keys)} {max(keys)}):"
+        )
+        columns, table = summarize([(source, key, "loaded, not built") for source, key, _ in unbuilt])
+        print(format_table(columns, table))
+
+
+def _pending_windows(settings: Settings) -> set[tuple[str, str]]:
+    """Landed windows not loaded, or loaded but never built, read without the write lock (the published copy:
+    a run killed before its end never published, so its windows are not loaded there either)."""
+    from hubsignal.imports.status import pending_windows
+    from hubsignal.warehouse import connect, for_reading
+
+    reading = for_reading(settings)
+    if not reading.warehouse.exists():
+        return pending_windows(settings.landing, None)
+    con = connect(reading.warehouse, read_only=True)
+    try:
+        return pending_windows(settings.landing, con)
+    finally:
+        con.close()
 
 
 def cmd_import(args) -> int:
@@ -335,6 +388,7 @@ def cmd_import(args) -> int:
         now=now,
         partitions_start=parse_window_key(partitions_start()),
     )
+    report.mark_pending(_pending_windows(settings))
     for line in report.lines():
         print(line, file=sys.stdout if line.startswith(("ok", "   ")) else sys.stderr)
     status = 0 if report.ok else 1
@@ -456,6 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--windows", action="store_true", help="also list every window with its status")
     p.set_defaults(func=cmd_status)
     p = sub.add_parser(
+        "verify", help="re-hash landed files against their manifests; quarantine windows whose files changed"
+    )
+    p.add_argument("start", nargs="?", help="first window key (default: every landed window)")
+    p.add_argument("end", nargs="?", help="last window key (default: start)")
+    p.set_defaults(func=cmd_verify)
+    p = sub.add_parser(
         "release", help="accept a quarantined window although checks reject it (recorded with the reason)"
     )
     p.add_argument("window", help="window key YYYY-MM-DD-HH:MM")
@@ -498,11 +558,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("source", help="the DuckDB warehouse file, e.g. data/warehouse.duckdb")
     p.set_defaults(func=cmd_migrate_to_lake)
     args = parser.parse_args(argv)
+    from hubsignal.families import FamiliesError
     from hubsignal.warehouse import LakeError, WarehouseLocked, WriteConflict
 
     try:
         return args.func(args)
     except (WarehouseLocked, WriteConflict, LakeError) as exc:  # locked file, lost commit races, lake unreachable
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except FamiliesError as exc:  # the message names the file and the family/org: one line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

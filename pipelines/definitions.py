@@ -14,7 +14,7 @@ from assets.publish import build_publish_asset
 from assets.scores import raw_legacy_scores
 from assets.seeds import build_seed_assets
 from assets.sql_models import build_model_assets
-from pipelines.jobs import snapshot_job, snapshot_schedule
+from pipelines.jobs import snapshot_job, snapshot_schedule, verify_landing_job, verify_landing_schedule
 from pipelines.resources import HubsignalResource
 from pipelines.sensors import inbox_sensor
 
@@ -40,8 +40,8 @@ def build_definitions() -> dg.Definitions:
         assets=[*warehouse_assets, publish, insights],
         # sql/checks/*.sql and the great_expectations suites of the tables that exist (assets/checks.py)
         asset_checks=build_checks(key for a in warehouse_assets for key in a.keys),
-        jobs=[snapshot_job],
-        schedules=[snapshot_schedule],
+        jobs=[snapshot_job, verify_landing_job],
+        schedules=[snapshot_schedule, verify_landing_schedule],
         sensors=[inbox_sensor],
         resources={"hubsignal": HubsignalResource()},
         # Steps are serial anyway (one DuckDB writer); in-process avoids a Python start-up per step.

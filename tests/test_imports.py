@@ -558,7 +558,13 @@ TABLES = {
 DAYS = ["2026-10-01T10:30:00Z", "2026-10-01T22:00:00Z"]  # windows 2026-10-01-09:00 and 2026-10-01-21:00
 RANGE = ("2026-10-01-09:00", "2026-10-01-21:00")  # 3 windows: imported, no data, imported
 K3 = "2026-10-01-21:00"
-_SUBSET = [["raw", "hub_models"], ["staging", "families"], ["staging", "hub_models"], ["marts", "family_downloads"]]
+_SUBSET = [
+    ["raw", "hub_models"],
+    ["staging", "families"],
+    ["staging", "hub_models"],
+    ["marts", "family_downloads"],
+    ["published", "warehouse"],  # the last step: marks the run's windows built (meta.model_builds)
+]
 _JOB = None
 
 
@@ -650,10 +656,13 @@ def test_cli_import_loads_and_status_lists_windows(home, tmp_path, monkeypatch, 
     assert cli(["status"]) == 1  # no warehouse yet, but the landed windows are listed
     assert "Landed but not loaded yet" in capsys.readouterr().out
 
-    assert cli(["import", str(tmp_path / "dumps")]) == 0  # unchanged windows: nothing to load
-    assert "unchanged (already imported)" in capsys.readouterr().out
-    assert cli(["backfill", *RANGE]) == 0
-    capsys.readouterr()
+    # landed by the --no-run import but never loaded: pending, so importing again loads them
+    assert cli(["import", str(tmp_path / "dumps")]) == 0
+    out = capsys.readouterr().out
+    assert "pending: not built yet" in out and f"loading {RANGE[0]} .. {RANGE[1]} in one run" in out
+    assert cli(["import", str(tmp_path / "dumps")]) == 0  # loaded and built now: unchanged, nothing to load
+    out = capsys.readouterr().out
+    assert "unchanged (already imported)" in out and "pending" not in out and "loading" not in out
     assert cli(["status", "--windows"]) == 0
     out = capsys.readouterr().out
     rows = [line.split()[:3] for line in out.splitlines()]

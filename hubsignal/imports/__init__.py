@@ -130,6 +130,18 @@ class ImportReport:
     def changed(self) -> list[tuple[str, str]]:
         return sorted({sk for o in self.outcomes for sk in o.changed})
 
+    @property
+    def to_run(self) -> list[tuple[str, str]]:
+        """Changed windows and pending ones (see mark_pending): what the import's run must cover."""
+        return sorted({sk for o in self.outcomes for sk in [*o.changed, *o.pending]})
+
+    def mark_pending(self, pending: set[tuple[str, str]]) -> None:
+        """Unchanged windows that no finished run has loaded and built (a run killed after landing them):
+        reported as pending and covered by the import's run, so re-importing repairs them."""
+        for o in self.outcomes:
+            o.pending += [sk for sk in o.unchanged if sk in pending]
+            o.unchanged = [sk for sk in o.unchanged if sk not in pending]
+
     def run_range(
         self, partitions_start: datetime | None = None, now: datetime | None = None, landing: Path | None = None
     ) -> tuple[str, str] | None:
@@ -139,7 +151,7 @@ class ImportReport:
         window of each changed source: its deltas and overtakes compare with the previous observation,
         which may now be an imported one."""
         starts, landed = [], {}
-        for source, key in self.changed:
+        for source, key in self.to_run:
             try:
                 starts.append(parse_window_key(key))
             except ValueError:
@@ -164,7 +176,7 @@ class ImportReport:
         """Changed windows that have not closed yet: the schedule loads them when they close."""
         last_closed = latest_closed_window(now)
         out = []
-        for _, key in self.changed:
+        for _, key in self.to_run:
             try:
                 if parse_window_key(key) > last_closed:
                     out.append(key)
@@ -185,6 +197,8 @@ class ImportReport:
                 parts.append(
                     "replaced " + ", ".join(f"{s}/{k} (previous data kept in {where})" for s, k, where in o.replaced)
                 )
+            if o.pending:
+                parts.append(f"pending: not built yet {_windows(o.pending)} (landed earlier; this run builds it)")
             if o.unchanged:
                 parts.append(f"unchanged (already imported) {_windows(o.unchanged)}")
             out.append(f"ok {o.path} [{o.kind}]: " + ("; ".join(parts) or "nothing to do"))

@@ -96,6 +96,8 @@ class Outcome:
     landed: list[tuple[str, str]] = field(default_factory=list)  # (source, key)
     replaced: list[tuple[str, str, str]] = field(default_factory=list)  # (source, key, where the old data went)
     unchanged: list[tuple[str, str]] = field(default_factory=list)
+    # landed before, identical, but not loaded or not built yet (e.g. a killed import's run): to run again
+    pending: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
 

@@ -178,6 +178,8 @@ def _clean(where: str, record: Any) -> tuple[str, dict[str, Any]]:
         v = record.get(k)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
             raise ImportRejected(f"{at}: '{k}' must be an integer, got {v!r}")
+        if v is not None and v < 0:  # counts (downloads, likes): a negative one is a broken dump, not data
+            raise ImportRejected(f"{at}: '{k}' must not be negative, got {v!r}")
     for k in _STR_FIELDS:
         v = record.get(k)
         if v is not None and not isinstance(v, str):

@@ -18,7 +18,7 @@ def unloaded_windows(landing: Path, con: duckdb.DuckDBPyConnection | None) -> li
         {}
         if con is None
         else {
-            (source, key): (fingerprint or "").split(":")[0]
+            (source, key): (fingerprint or "").removeprefix(lz.DAMAGED_PREFIX).split(":")[0]
             for source, key, fingerprint in con.execute(
                 # every status: a missing window has no fingerprint, so it counts as not loaded either way (and this
                 # read-only query needs no macro, so it also works on a warehouse written by an older version)
@@ -42,3 +42,13 @@ def summarize(rows: list[tuple[str, str, str]]) -> tuple[list[str], list[tuple]]
         groups.setdefault((source, origin), []).append(key)
     table = [(s, o, len(keys), min(keys), max(keys)) for (s, o), keys in sorted(groups.items())]
     return ["source", "origin", "windows", "first_window", "last_window"], table
+
+
+def pending_windows(landing: Path, con: duckdb.DuckDBPyConnection | None) -> set[tuple[str, str]]:
+    """(source, window key) of landed windows not loaded yet, or loaded but whose models were never built."""
+    from hubsignal.builds import unbuilt_windows
+
+    pending = {(source, key) for source, key, _ in unloaded_windows(landing, con)}
+    if con is not None:
+        pending |= {(source, key) for source, key, _ in unbuilt_windows(con)}
+    return pending

@@ -20,3 +20,14 @@ CREATE TABLE IF NOT EXISTS meta.window_loads (
     message          VARCHAR,             -- notes of the load, or why it was rejected
     PRIMARY KEY (source, window_start)
 );
+
+-- One row per window: when a run last finished building the whole graph (staging, marts) over it. Written by
+-- the last warehouse step of every run (published/warehouse) for the run's range, so a window whose raw rows
+-- were loaded (meta.snapshot_log.loaded_at) after its last build -- a run killed or failed mid-graph -- is
+-- pending: `hubsignal status` lists it and the next run of its range rebuilds it.
+CREATE TABLE IF NOT EXISTS meta.model_builds (
+    window_start TIMESTAMP NOT NULL PRIMARY KEY,  -- UTC
+    window_key   VARCHAR   NOT NULL,
+    built_at     TIMESTAMP NOT NULL,              -- UTC
+    run_id       VARCHAR
+);
