@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from assets.partitions import windowed_asset
+from assets.partitions import warehouse_asset
 from hubsignal.warehouse import publish
 
 
 def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    @windowed_asset(
+    @warehouse_asset(
         key=["published", "warehouse"],
         deps=upstream,
         group_name="published",
