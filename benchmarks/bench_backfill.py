@@ -5,8 +5,9 @@ dagster.yaml: what `make backfill` sets up). Prints one line per figure, every r
 - import: seconds and records/s;
 - backfill: seconds, ms per window, Dagster events stored per window (all kinds) and materializations;
 - import + backfill against the 150 s budget (issue 14);
-- one new window's run after a month and after a year of history, and their ratio (flat history: <= 1.2);
-- the re-run of the unchanged year (nothing to load).
+- the re-run of the unchanged year (nothing to load);
+- one new window's whole-job run after a month and after a year of history (interleaved, best of 2: the
+  machine is shared) and their ratio. The adoption marts alone: benchmarks/bench_adoption.py.
 
 SYNTHETIC dumps (deterministic, invented numbers; benchmarks/bench_import.py writes them).
 
@@ -32,11 +33,12 @@ from benchmarks.bench_import import YEAR_START, synthesize  # noqa: E402
 BUDGET_S = 150.0
 
 
-def use_home(base: Path) -> None:
-    """A fresh HUBSIGNAL_HOME and a fresh persistent DAGSTER_HOME with the repo's dagster.yaml."""
+def use_home(base: Path, fresh: bool = True) -> None:
+    """HUBSIGNAL_HOME and a persistent DAGSTER_HOME (fresh: new, with the repo's dagster.yaml) under `base`."""
     dagster_home = base / "dagster_home"
-    dagster_home.mkdir(parents=True)
-    shutil.copyfile(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    if fresh:
+        dagster_home.mkdir(parents=True)
+        shutil.copyfile(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
     os.environ.update(
         HUBSIGNAL_HOME=str(base / "home"),
         DAGSTER_HOME=str(dagster_home),
@@ -79,14 +81,11 @@ def window_key_of_day(day: int, hour: int = 9) -> str:
     return window_key(YEAR_START + timedelta(days=day, hours=hour))
 
 
-def new_window_cost(base: Path, days: int, records: int) -> float:
-    """History of `days` imported and backfilled, then one more day's dump imported: that window's run."""
-    use_home(base)
-    paths = synthesize(base / "dumps", days + 1, records)
-    import_no_run(paths[:days])
-    timed_run(window_key_of_day(0, 3), window_key_of_day(days - 1, 21))
-    import_no_run(paths[days:])
-    seconds, _, _ = timed_run(window_key_of_day(days))
+def new_window(base: Path, paths: list[Path], day: int) -> float:
+    """Import day `day`'s dump into the history under `base`, then run that one window; seconds of the run."""
+    use_home(base, fresh=False)
+    import_no_run(paths[day : day + 1])
+    seconds, _, _ = timed_run(window_key_of_day(day))
     return seconds
 
 
@@ -98,11 +97,15 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="hubsignal-bench-backfill-") as tmp:
         tmp = Path(tmp)
-        # A month of history first (its own homes), then the year.
-        month_window_s = new_window_cost(tmp / "month", args.month_days, args.records)
+        # A month of history (its own homes), then the year.
+        month = tmp / "month"
+        use_home(month)
+        month_paths = synthesize(month / "dumps", args.month_days + 2, args.records)
+        import_no_run(month_paths[: args.month_days])
+        timed_run(window_key_of_day(0, 3), window_key_of_day(args.month_days - 1, 21))
 
         use_home(tmp / "year")
-        paths = synthesize(tmp / "year" / "dumps", args.days + 1, args.records)
+        paths = synthesize(tmp / "year" / "dumps", args.days + 2, args.records)
         n_records = args.days * args.records
         t_import = import_no_run(paths[: args.days])
         print(
@@ -133,11 +136,14 @@ def main() -> int:
             f"{rerun_stored:,} events)"
         )
 
-        import_no_run(paths[args.days :])
-        year_window_s, _, _ = timed_run(window_key_of_day(args.days))
+        month_s, year_s = [], []
+        for extra in (0, 1):  # interleaved: load drifts on the shared machine hit both alike
+            month_s.append(new_window(month, month_paths, args.month_days + extra))
+            year_s.append(new_window(tmp / "year", paths, args.days + extra))
+        month_window_s, year_window_s = min(month_s), min(year_s)
         print(
-            f"one new window after {args.month_days} days of history: {month_window_s:.1f} s; after {args.days} days: "
-            f"{year_window_s:.1f} s; ratio {year_window_s / month_window_s:.2f} (flat: <= 1.2)"
+            f"one new window, whole job (best of 2), after {args.month_days} days of history: {month_window_s:.1f} s; "
+            f"after {args.days} days: {year_window_s:.1f} s; ratio {year_window_s / month_window_s:.2f}"
         )
     return 0
 
