@@ -2,27 +2,24 @@
 asset check `<name>`; every great_expectations suite (hubsignal.quality.gx_suites) becomes the check `gx_<suite>`.
 
 All checks of one asset run in one Dagster step (`checks__<layer>__<table>`, one warehouse connection), each
-still its own check in the UI with its own result, severity and blocking flag. Checks are partitioned like
-their assets (`windows`): a single-window run records a result per window, and Dagster scopes its upstream
-bookkeeping to the run's windows (an unpartitioned check on a partitioned asset makes Dagster enumerate every
-partition since HUBSIGNAL_START on each evaluation: seconds per check). Every check opens the warehouse, so
-every check is in pool `duckdb`.
+still its own check in the UI with its own result, severity and blocking flag. Each check evaluates the run's
+windows in one query (assets/partitions.py `run_windows_or_all`). Checks are partitioned like their assets:
+the raw snapshot tables' checks by window (an unpartitioned check on a partitioned asset makes Dagster enumerate
+every partition since HUBSIGNAL_START on each evaluation: seconds per check), the unpartitioned models' checks
+not. Every check opens the warehouse, so every check is in pool `duckdb`.
 """
 
 import warnings
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import windows
+from assets.partitions import run_windows_or_all, windows
 from hubsignal.quality import gx_suites
 from hubsignal.quality.sql_checks import CHECKS_DIR, CheckFileError, SqlCheck, discover_checks, evaluate
 from hubsignal.reports import Markdown
-from hubsignal.settings import partitions_start
 from hubsignal.values import naive_utc
 from hubsignal.warehouse import open_warehouse
-from hubsignal.windows import parse_window_key, window_floor
 
 # Partitioned asset checks are a "preview" feature in Dagster 1.13; they are the documented way to check
 # partitioned assets per partition.
@@ -43,26 +40,18 @@ def dagster_metadata(meta: dict) -> dict:
     }
 
 
-def run_window(context) -> tuple[datetime, datetime]:
-    """The run's window range; a run without partitions (a check launched alone) checks every window so far."""
-    if context.has_partition_key or context.has_partition_key_range:
-        tw = context.partition_time_window
-        return tw.start, tw.end
-    return parse_window_key(partitions_start()), window_floor(datetime.now(UTC))
-
-
 def _key(table: tuple[str, str]) -> dg.AssetKey:
     return dg.AssetKey(list(table))
 
 
-def _sql_spec(check: SqlCheck) -> dg.AssetCheckSpec:
+def _sql_spec(check: SqlCheck, partitions_def) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         check.name,
         asset=_key(check.asset),
         description=check.description,
         blocking=check.blocking,
         additional_deps=[_key(d) for d in check.deps],
-        partitions_def=windows,
+        partitions_def=partitions_def,
         metadata={
             "sql_file": check.sql_file,
             "severity": check.severity,
@@ -71,12 +60,12 @@ def _sql_spec(check: SqlCheck) -> dg.AssetCheckSpec:
     )
 
 
-def _gx_spec(suite: gx_suites.Suite) -> dg.AssetCheckSpec:
+def _gx_spec(suite: gx_suites.Suite, partitions_def) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         f"gx_{suite.name}",
         asset=_key(suite.asset),
         blocking=False,
-        partitions_def=windows,
+        partitions_def=partitions_def,
         description=f"great_expectations suite {suite.name}: {suite.description}",
         additional_deps=[_key(d) for d in suite.deps],
         metadata={"suite": f"hubsignal/quality/gx_suites.py:{suite.name}"},
@@ -94,22 +83,24 @@ def _crashed(name: str, asset_key: dg.AssetKey, blocking: bool, exc: Exception) 
     )
 
 
-def build_asset_checks(asset_key: dg.AssetKey, checks: list[SqlCheck], suites: list) -> dg.AssetChecksDefinition:
+def build_asset_checks(
+    asset_key: dg.AssetKey, checks: list[SqlCheck], suites: list, partitions_def=None
+) -> dg.AssetChecksDefinition:
     """All checks of one asset in one step (one warehouse connection, one Dagster step per asset and run).
 
-    Each check is still its own AssetCheckSpec: its own result, severity and blocking flag in the UI, and it can
+    `partitions_def`: the checked asset's (None for an unpartitioned asset). Each check is still its own AssetCheckSpec: its own result, severity and blocking flag in the UI, and it can
     be run alone (the step evaluates only the selected checks).
     """
 
     @dg.multi_asset_check(
         name=f"checks__{'__'.join(asset_key.path)}",
-        specs=[*(_sql_spec(c) for c in checks), *(_gx_spec(s) for s in suites)],
+        specs=[*(_sql_spec(c, partitions_def) for c in checks), *(_gx_spec(s, partitions_def) for s in suites)],
         can_subset=True,
         pool="duckdb",
         required_resource_keys={"hubsignal"},
     )
     def _checks(context: dg.AssetCheckExecutionContext):
-        start, end = (naive_utc(t) for t in run_window(context))
+        start, end = (naive_utc(t) for t in run_windows_or_all(context))
         selected = {key.name for key in context.selected_asset_check_keys}
         settings = context.resources.hubsignal.settings()
         batches = {}
@@ -164,8 +155,11 @@ def build_asset_checks(asset_key: dg.AssetKey, checks: list[SqlCheck], suites: l
     return _checks
 
 
-def build_checks(asset_keys, checks_dir: Path = CHECKS_DIR) -> list[dg.AssetChecksDefinition]:
-    """Every SQL check and every GX suite whose table is a registered asset, one step per checked asset.
+def build_checks(
+    asset_keys, checks_dir: Path = CHECKS_DIR, partitioned: frozenset = frozenset()
+) -> list[dg.AssetChecksDefinition]:
+    """Every SQL check and every GX suite whose table is a registered asset, one step per checked asset;
+    `partitioned`: the keys of the assets partitioned by window (their checks are partitioned too).
 
     A SQL check naming an unregistered asset (or reading one) is an error naming the file; a GX suite for a
     table that does not exist (yet) is skipped (`gx_suites.active_suites`).
@@ -179,6 +173,11 @@ def build_checks(asset_keys, checks_dir: Path = CHECKS_DIR) -> list[dg.AssetChec
     suites = gx_suites.active_suites(tables)
     checked = sorted({c.asset for c in checks} | {s.asset for s in suites})
     return [
-        build_asset_checks(_key(t), [c for c in checks if c.asset == t], [s for s in suites if s.asset == t])
+        build_asset_checks(
+            _key(t),
+            [c for c in checks if c.asset == t],
+            [s for s in suites if s.asset == t],
+            windows if _key(t) in partitioned else None,
+        )
         for t in checked
     ]

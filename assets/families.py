@@ -2,14 +2,14 @@
 
 import dagster as dg
 
-from assets.partitions import windowed_asset
+from assets.partitions import warehouse_asset
 from assets.table_metadata import table_metadata
 from hubsignal.families import load_families, write_families
 from hubsignal.warehouse import open_warehouse
 
 
-@windowed_asset(
-    key=["staging", "families"],  # one partitions definition for the whole graph; the table itself is global
+@warehouse_asset(
+    key=["staging", "families"],
     group_name="staging",
     kinds={"duckdb"},
     description="One row per (family, org) with include/exclude patterns and the definitions' version.",

@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.partitions import windowed_asset
+from assets.partitions import warehouse_asset
 from hubsignal.insights import build_page
 from hubsignal.reports import markdown_table
 
@@ -32,7 +32,7 @@ def run_checks(context: dg.AssetExecutionContext) -> list[dict]:
 
 
 def build_insights_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    @windowed_asset(
+    @warehouse_asset(
         key=["reports", "insights"],
         deps=upstream,
         group_name="reports",

@@ -10,8 +10,8 @@ files (each in the window of its observation), all into raw.legacy_scores.
 import dagster as dg
 
 from assets.hub import raw_hub_models
-from assets.partitions import windowed_asset
-from assets.snapshot_assets import run_snapshot
+from assets.partitions import run_windows_or_all, windowed_asset
+from assets.snapshot_assets import run_snapshot, window_materializations
 from assets.table_metadata import read_table_metadata
 from hubsignal import landing as lz
 from hubsignal.families import load_families
@@ -31,11 +31,11 @@ from hubsignal.windows import window_key, window_starts
     "top HUBSIGNAL_CARDS_TOP_N models per family (live for the window that just closed, else replayed), and "
     "score files landed by land_score_file / `hubsignal import` in the window of their observation.",
 )
-def raw_legacy_scores(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def raw_legacy_scores(context: dg.AssetExecutionContext):
     resource = context.resources.hubsignal
     settings = resource.settings()
-    tw = context.partition_time_window
-    starts = window_starts(tw.start, tw.end)
+    first, end = run_windows_or_all(context)
+    starts = window_starts(first, end)
 
     # Score files first: a failed live card fetch fails the step only after they are loaded.
     files = []
@@ -59,7 +59,8 @@ def raw_legacy_scores(context: dg.AssetExecutionContext) -> dg.MaterializeResult
         }
 
     cards = run_snapshot(context, CARD_SCORES, fetch, windows=starts)
-    return dg.MaterializeResult(
+    yield from window_materializations(context, [cards, *files])
+    yield dg.MaterializeResult(
         metadata={
             **{f"cards_{k}": v for k, v in cards.metadata().items()},
             "score_files_loaded": sum(len(r.loaded) for r in files),
@@ -70,6 +71,6 @@ def raw_legacy_scores(context: dg.AssetExecutionContext) -> dg.MaterializeResult
             or "none",
             "score_file_rows_loaded": sum(r.rows for r in files),
             "cards_top_n": settings.cards_top_n,
-            **read_table_metadata(settings, [score_files.TABLE], tw.start, tw.end),
+            **read_table_metadata(settings, [score_files.TABLE], first, end),
         }
     )

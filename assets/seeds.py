@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.partitions import windowed_asset
+from assets.partitions import warehouse_asset
 from assets.table_metadata import table_metadata
 from hubsignal.seeds import load_seed, seed_files
 from hubsignal.settings import SQL_DIR
@@ -13,8 +13,8 @@ from hubsignal.warehouse import open_warehouse
 
 
 def build_seed_asset(path: Path) -> dg.AssetsDefinition:
-    @windowed_asset(
-        key=["staging", path.stem],  # one partitions definition for the whole graph; the table itself is global
+    @warehouse_asset(
+        key=["staging", path.stem],
         group_name="seeds",
         kinds={"duckdb", "csv"},
         description=f"Curated seed {path.relative_to(SQL_DIR.parent)}, reloaded whole on every run.",

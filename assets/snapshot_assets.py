@@ -7,7 +7,7 @@ from datetime import datetime
 import dagster as dg
 
 from assets.freshness import RAW_SNAPSHOT_FRESHNESS
-from assets.partitions import windowed_asset
+from assets.partitions import run_partition_keys, run_windows_or_all, windowed_asset
 from assets.table_metadata import read_table_metadata
 from hubsignal import snapshots
 from hubsignal.snapshots import SnapshotReport, Source, live_window, snapshot
@@ -27,8 +27,7 @@ def run_snapshot(
     windows are loaded and logged, so the UI shows the window."""
     settings = context.resources.hubsignal.settings()
     if windows is None:
-        tw = context.partition_time_window
-        windows = window_starts(tw.start, tw.end)
+        windows = window_starts(*run_windows_or_all(context))
     report = snapshot(
         source,
         windows,
@@ -48,6 +47,26 @@ def run_snapshot(
             metadata=report.metadata(),
         )
     return report
+
+
+def window_materializations(context: dg.AssetExecutionContext, reports: list[SnapshotReport]):
+    """One materialization per window a range run loaded beyond the run's own partitions (a run of the range's
+    last window widened by FIRST_WINDOW_TAG), and per unchanged window this instance has not recorded yet (a
+    warehouse loaded under another Dagster instance): the asset's partitions show every loaded window, and
+    windows with nothing landed cost no event. Quarantined and missing windows stay unmaterialized
+    (meta.snapshot_log and `hubsignal status` say which is which)."""
+    own = run_partition_keys(context)
+    loaded = {k for r in reports for k in r.loaded} - own
+    unchanged = {k for r in reports for k in r.unchanged} - own - loaded
+    if unchanged:
+        unchanged -= set(context.instance.get_materialized_partitions(context.asset_key))
+    sources = ", ".join(sorted({r.source for r in reports}))
+    for key in sorted(loaded | unchanged):
+        yield dg.AssetMaterialization(
+            asset_key=context.asset_key,
+            partition=key,
+            metadata={"loaded_from": sources, "window": "loaded" if key in loaded else "unchanged"},
+        )
 
 
 def snapshot_asset(
@@ -70,16 +89,16 @@ def snapshot_asset(
         freshness_policy=RAW_SNAPSHOT_FRESHNESS,
         description=description,
     )
-    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext):
         resource = context.resources.hubsignal
         settings = resource.settings()
         report = run_snapshot(context, source, lambda start: fetch(context, resource, settings, start))
-        tw = context.partition_time_window
-        return dg.MaterializeResult(
+        yield from window_materializations(context, [report])
+        yield dg.MaterializeResult(
             metadata={
                 **report.metadata(),
                 **(metadata(settings) if metadata else {}),
-                **read_table_metadata(settings, [source.table], tw.start, tw.end),
+                **read_table_metadata(settings, [source.table], *run_windows_or_all(context)),
             }
         )
 

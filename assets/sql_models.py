@@ -3,7 +3,7 @@ upstream assets read from the tables the SQL references (hubsignal.sql_models)."
 
 import dagster as dg
 
-from assets.partitions import windowed_asset
+from assets.partitions import run_windows_or_all, warehouse_asset
 from assets.table_metadata import table_metadata
 from hubsignal.contract import contract, leading_comment
 from hubsignal.sql_models import SqlModel, discover_models, materialize
@@ -18,7 +18,7 @@ def describe(model: SqlModel) -> str:
 
 
 def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
-    @windowed_asset(
+    @warehouse_asset(
         key=[model.layer, model.name],
         deps=[dg.AssetKey([db, name]) for db, name in model.deps],
         group_name=model.layer,
@@ -27,10 +27,10 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         metadata={"sql_file": model.sql_file},
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        tw = context.partition_time_window
+        start, end = run_windows_or_all(context)  # an incremental model rebuilds exactly these windows
         with open_warehouse(context.resources.hubsignal.settings().warehouse) as con:
-            meta = materialize(con, model, tw.start, tw.end)
-            meta.update(table_metadata(con, model.table, tw.start, tw.end))
+            meta = materialize(con, model, start, end)
+            meta.update(table_metadata(con, model.table, start, end))
         return dg.MaterializeResult(metadata=meta)
 
     return _asset

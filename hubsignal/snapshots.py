@@ -122,6 +122,14 @@ def snapshot(
                 [source.name],
             ).fetchall()
         }
+        # A window already recorded missing for the same reason is left as it is: a year-long range re-run does
+        # not rewrite a thousand unchanged rows.
+        missing_was = dict(
+            con.execute(
+                "SELECT window_key, message FROM meta.snapshot_log WHERE source = ? AND status = 'missing'",
+                [source.name],
+            ).fetchall()
+        )
         overridden = overrides(con, source.name)
         for i in range(0, len(windows), CHUNK_WINDOWS):
             chunk = windows[i : i + CHUNK_WINDOWS]
@@ -130,8 +138,10 @@ def snapshot(
                 key = window_key(start)
                 if not lz.is_landed(landing, source.name, key):
                     message = report.fetch_failed.get(key) or "not observed: no landed snapshot for this window"
-                    log_rows.append(LogRow(source.name, start, key, "missing", message=message))
                     report.missing.append(key)
+                    if missing_was.get(key) == message:
+                        continue
+                    log_rows.append(LogRow(source.name, start, key, "missing", message=message))
                     touched.append(start)
                     continue
                 fingerprint = f"{lz.manifest_sha256(landing, source.name, key)}:{source.parser_version}"

@@ -73,10 +73,11 @@ def _instance():
 def run_windows(
     first_key: str, last_key: str | None = None, instance=None, quiet: bool = False, console: RunConsole | None = None
 ):
-    """Run the whole graph for one window, or for a range of windows in ONE run (single-run backfill).
+    """Run the whole graph for one window, or for a range of windows in ONE run (single-run backfill): a run of
+    the range's last window with FIRST_WINDOW_TAG naming the first (assets/partitions.py: it plans one partition
+    per asset, and the snapshot assets record a materialization only for the windows they load).
     `console`: progress line and log file instead of Dagster's console logger (the commands use it)."""
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-
+    from assets.partitions import FIRST_WINDOW_TAG
     from hubsignal.windows import parse_window_key
     from pipelines.definitions import defs
     from pipelines.recovery import prepare_run
@@ -94,8 +95,8 @@ def run_windows(
         return job.execute_in_process(partition_key=first_key, **options)
     if parse_window_key(last_key) < parse_window_key(first_key):
         raise SystemExit(f"backfill range is empty: {last_key} is before {first_key}")
-    options["tags"] |= {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
-    return job.execute_in_process(**options)
+    options["tags"] |= {FIRST_WINDOW_TAG: first_key}
+    return job.execute_in_process(partition_key=last_key, **options)
 
 
 def _run_on_console(command: str, first_key: str, last_key: str, verbose: bool, after_run=None) -> int:

@@ -39,7 +39,10 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*warehouse_assets, publish, insights],
         # sql/checks/*.sql and the great_expectations suites of the tables that exist (assets/checks.py)
-        asset_checks=build_checks(key for a in warehouse_assets for key in a.keys),
+        asset_checks=build_checks(
+            [key for a in warehouse_assets for key in a.keys],
+            partitioned=frozenset(key for a in warehouse_assets if a.partitions_def is not None for key in a.keys),
+        ),
         jobs=[snapshot_job, verify_landing_job],
         schedules=[snapshot_schedule, verify_landing_schedule],
         sensors=[inbox_sensor],

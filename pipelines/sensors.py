@@ -2,8 +2,8 @@
 as `hubsignal import`) and requests ONE run of the main job over the window range covering what it landed."""
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from assets.partitions import FIRST_WINDOW_TAG
 from hubsignal.families import load_families
 from hubsignal.imports.inbox import process_inbox
 from hubsignal.settings import partitions_start
@@ -37,8 +37,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, hubsignal: HubsignalResour
         return dg.SkipReason(f"{done}{len(result.rejected)} rejected, {len(result.waiting)} waiting: no window to run")
     first, last = result.run_range
     tags = {"hubsignal/trigger": "inbox", "hubsignal/imported": ", ".join(result.done)[:200]}
-    if first == last:
-        return dg.RunRequest(run_key=result.run_key, partition_key=first, tags=tags)
-    # A range in ONE run: every asset has BackfillPolicy.single_run() and reads its partition time window.
-    tags |= {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-    return dg.RunRequest(run_key=result.run_key, tags=tags)
+    # A range in ONE run: a run of its last window widened back to the first (assets/partitions.py).
+    if first != last:
+        tags[FIRST_WINDOW_TAG] = first
+    return dg.RunRequest(run_key=result.run_key, partition_key=last, tags=tags)

@@ -487,8 +487,8 @@ def test_score_files_go_through_land_score_file(home, tmp_path):
 
 def test_inbox_sensor_imports_moves_and_requests_one_run(home, tmp_path):
     import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+    from assets.partitions import FIRST_WINDOW_TAG
     from pipelines.resources import HubsignalResource
     from pipelines.sensors import inbox_sensor
 
@@ -506,8 +506,8 @@ def test_inbox_sensor_imports_moves_and_requests_one_run(home, tmp_path):
     context = dg.build_sensor_context(resources={"hubsignal": HubsignalResource()})
     request = inbox_sensor(context)
     assert isinstance(request, dg.RunRequest)
-    assert request.tags[ASSET_PARTITION_RANGE_START_TAG] == K1
-    assert request.tags[ASSET_PARTITION_RANGE_END_TAG] == "2026-10-03-09:00"
+    assert request.tags[FIRST_WINDOW_TAG] == K1  # one run of the range's last window, widened back to the first
+    assert request.partition_key == "2026-10-03-09:00"
     assert sorted(p.name for p in (inbox / "done").iterdir()) == ["a.json", "b.json", "c.jsonl", "c.jsonl.observed_at"]
     assert sorted(p.name for p in (inbox / "rejected").iterdir()) == ["bad.json", "bad.json.error.txt"]
     error = (inbox / "rejected" / "bad.json.error.txt").read_text()
@@ -569,11 +569,12 @@ _JOB = None
 
 
 def _run(first: str, last: str | None = None, instance=None, quiet: bool = True, console=None):
-    """run_windows (the same range tags, one run) for the Hub path only: the whole graph's other assets and
+    """run_windows (the same run of the last window widened to the first, one run) for the Hub path only: the whole graph's other assets and
     checks cost ~25 s a run here and are not what these tests are about (the benchmark runs the whole job)."""
     global _JOB
     import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from assets.partitions import FIRST_WINDOW_TAG
 
     if _JOB is None:
         from pipelines.definitions import defs
@@ -593,9 +594,7 @@ def _run(first: str, last: str | None = None, instance=None, quiet: bool = True,
         options.update(console_options)
     if last is None or last == first:
         return job.execute_in_process(partition_key=first, **options)
-    return job.execute_in_process(
-        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}, **options
-    )
+    return job.execute_in_process(partition_key=last, tags={FIRST_WINDOW_TAG: first}, **options)
 
 
 def _dumps(folder: Path) -> list[Path]:

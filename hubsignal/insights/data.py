@@ -82,9 +82,7 @@ class InsightsData:
 
 def pipeline_status(con: duckdb.DuckDBPyConnection) -> PipelineStatus:
     try:
-        last = con.execute(
-            "SELECT max(window_start) FROM meta.accepted_windows"
-        ).fetchone()[0]
+        last = con.execute("SELECT max(window_start) FROM meta.accepted_windows").fetchone()[0]
     except duckdb.CatalogException:
         last = None
     if last is None:
