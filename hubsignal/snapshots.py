@@ -144,7 +144,11 @@ def snapshot(
             for start in chunk:
                 key = window_key(start)
                 if not lz.is_landed(landing, source.name, key):
-                    message = report.fetch_failed.get(key) or skipped.get(key) or "not observed: no landed snapshot for this window"
+                    message = (
+                        report.fetch_failed.get(key)
+                        or skipped.get(key)
+                        or "not observed: no landed snapshot for this window"
+                    )
                     log_rows.append(LogRow(source.name, start, key, "missing", message=message))
                     report.missing.append(key)
                     touched.append(start)

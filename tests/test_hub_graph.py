@@ -13,7 +13,12 @@ from tests.conftest import query
 from tests.fakes.fake_livebench import FakeLiveBench
 from tests.fakes.fake_whole_hub import WholeHub, derivative_truth, whole_hub_models
 
-COLUMNS = ("n_direct_derivatives", "n_transitive_derivatives", "derivative_downloads_30d", "derivative_downloads_all_time")
+COLUMNS = (
+    "n_direct_derivatives",
+    "n_transitive_derivatives",
+    "derivative_downloads_30d",
+    "derivative_downloads_all_time",
+)
 
 
 @pytest.fixture
@@ -90,8 +95,12 @@ def test_crawl_resumes_from_its_last_landed_page(home, livebench, monkeypatch):
         hub.add_fault("429", times=3)  # rate-limited on the way: waits RateLimit t, never fails the window
         second = run_windows(key)
         assert second.success, _failures(second)
-        resumed = [r for r in hub.requests_to("/api/models")[sent:] if r.path == "/api/models" and "author" not in r.query]
-    assert all("cursor" in r.query for r in resumed), [r.query for r in resumed if "cursor" not in r.query]  # page 1 never again
+        resumed = [
+            r for r in hub.requests_to("/api/models")[sent:] if r.path == "/api/models" and "author" not in r.query
+        ]
+    assert all("cursor" in r.query for r in resumed), [
+        r.query for r in resumed if "cursor" not in r.query
+    ]  # page 1 never again
     assert len({r.query["cursor"][0] for r in resumed}) == 3  # pages 4, 5, 6
     manifest = json.loads((home / "landing" / "hub_graph" / key / "manifest.json").read_text())
     assert manifest["record_count"] == 5_500 and len(manifest["files"]) == 6

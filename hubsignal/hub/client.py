@@ -126,7 +126,9 @@ class HubClient:
                 if resume_url is None:
                     items = self._api.list_models(sort=sort, expand=list(expand))
                 else:
-                    items = paginate(resume_url, params=None, headers=self._api._build_hf_headers())  # None: keep its query
+                    items = paginate(
+                        resume_url, params=None, headers=self._api._build_hf_headers()
+                    )  # None: keep its query
                 for _ in items:
                     pass
             except HfHubHTTPError:

@@ -81,7 +81,12 @@ def crawl_graph(
         path = partial.complete(
             origin="live",
             fetched_at=fetched_at(),
-            extra={"expand": GRAPH_EXPAND, "sort": "createdAt", "requests_sent_last_attempt": requests, **(extra or {})},
+            extra={
+                "expand": GRAPH_EXPAND,
+                "sort": "createdAt",
+                "requests_sent_last_attempt": requests,
+                **(extra or {}),
+            },
         )
         log(f"{SOURCE} {key}: landed {partial.n_records} models in {partial.n_pages} pages")
         return path
