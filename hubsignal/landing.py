@@ -364,6 +364,9 @@ def read_window(landing: Path, source: str, key: str) -> LandedWindow:
             raise LandingError(f"{path}: listed in the manifest but unreadable ({exc})") from exc
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise LandingError(f"{path}: sha256 differs from the manifest (file changed after landing)")
+        if not entry["file"].endswith(".gz"):  # stored as is (RawFile.as_is, e.g. Parquet zstd)
+            window.files.append((entry, data))
+            continue
         try:
             window.files.append((entry, gzip.decompress(data)))
         except (OSError, EOFError) as exc:
