@@ -285,8 +285,8 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
     if not (dump.n_records or dump.records):
         raise ImportRejected(f"{path}: the dump holds no model record")
     when, when_from = _observed_at(dump, observed_at, now)
-    graph = graph_plan(path, dump, sha=sha, observed_at=when, observed_at_from=when_from, now=now)
 
+    # Per-record checks first (they name the record); then the graph's check of every record by DuckDB.
     by_id: dict[str, tuple[str, dict]] = {}
     duplicates = 0
     present: set[str] = set()
@@ -313,6 +313,7 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
             per_org.setdefault(org, []).append(rec)
     landed = sum(len(v) for v in per_org.values())
     if not landed:  # a whole-Hub dump without any tracked org's model still feeds the graph
+        graph = graph_plan(path, dump, sha=sha, observed_at=when, observed_at_from=when_from, now=now)
         graph.extra["note"] += f"; none of its models belongs to a tracked org ({families.source})"
         return [graph]
     files = [
@@ -357,7 +358,7 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
         },
     )
     _check_parses(plan)
-    return [plan, graph]
+    return [plan, graph_plan(path, dump, sha=sha, observed_at=when, observed_at_from=when_from, now=now)]
 
 
 _GRAPH_STRUCT = (
@@ -422,13 +423,23 @@ def graph_plan(
         with tempfile.TemporaryDirectory(prefix="hubsignal-graph-") as tmp:
             out = Path(tmp) / hub_graph.PARQUET_FILE
             try:
-                bad = con.execute(f"SELECT count(*) FROM ({select}) WHERE id IS NULL OR id = ''").fetchone()[0]
-                if bad:
-                    raise ImportRejected(f"{path}: {bad} record(s) without an 'id'")
+                # COPY keeps the file's order, so a row of the written file is the dump's record of that index.
                 con.execute(f"COPY ({select}) TO '{out}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
-                n = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+                n, n_bad, first_bad = con.execute(
+                    "SELECT count(*), count(*) FILTER (id IS NULL OR id = ''), "
+                    "(list(file_row_number ORDER BY file_row_number) FILTER (id IS NULL OR id = ''))[:5] "
+                    "FROM read_parquet(?, file_row_number = true)",
+                    [str(out)],
+                ).fetchone()
             except duckdb.Error as exc:
                 raise ImportRejected(f"{path}: a record DuckDB cannot read with the API's types ({exc})") from exc
+            if n_bad:
+                where = "row" if dump.format == "parquet" else "record"
+                more = ", ..." if n_bad > len(first_bad) else ""
+                raise ImportRejected(
+                    f"{path}: {n_bad} record(s) without an 'id' ({where} {', '.join(map(str, first_bad))}{more}; "
+                    "counted from 0)"
+                )
             body = out.read_bytes()
     finally:
         con.close()
