@@ -5,7 +5,7 @@ Landed window `landing/hub_graph/<key>/`:
 - a live crawl: `page-NNNNN.json.gz`, each page's body as received (gzip), in listing order;
 - an imported whole-Hub dump: `models.parquet` (zstd), the dump's models with the API's field names.
 Either way one row per model reaches `raw.hub_graph_models` (duplicates by case-insensitive id: the first
-listed wins), with the parents parsed from its `base_model:` tags by the SQL macro `base_model_parents`.
+listed wins), with the parents parsed from its `base_model:` tags by the SQL macros of sql/ddl/25_raw_hub_graph.sql.
 """
 
 from __future__ import annotations
@@ -114,10 +114,19 @@ def _relation(paths: list[Path]) -> str:
     return f"read_json({listed}, format = 'array', columns = {columns}, compression = 'gzip', filename = true)"
 
 
-def select_window_sql(paths: list[Path]) -> str:
+def select_window_sql(paths: list[Path], *, unique_ids: bool = False) -> str:
     """One row per model of the landed files, shaped as raw.hub_graph_models (window_start bound as $1).
     A model listed twice (ids compared case-insensitively, e.g. a page boundary shifted while paging) keeps
-    its listing from the first file (page order), then the one with the most all-time downloads."""
+    its listing from the first file (page order), then the one with the most all-time downloads; with
+    `unique_ids` (checked by the caller) that pass is skipped. Parents: sql/ddl/25_raw_hub_graph.sql, each
+    step over the previous one's column."""
+    dedup = (
+        ""
+        if unique_ids
+        else """QUALIFY row_number() OVER (
+            PARTITION BY lower(id) ORDER BY filename, "downloadsAllTime" DESC NULLS LAST, downloads DESC NULLS LAST
+        ) = 1"""
+    )
     return f"""
         SELECT
             $1::TIMESTAMP AS window_start,
@@ -127,17 +136,29 @@ def select_window_sql(paths: list[Path]) -> str:
             "downloadsAllTime" AS downloads_all_time,
             likes,
             try_cast(replace(CAST("createdAt" AS VARCHAR), 'Z', '') AS TIMESTAMP) AS created_at,
-            base_model_parents(tags) AS parents
-        FROM {_relation(paths)}
-        WHERE id IS NOT NULL
-        QUALIFY row_number() OVER (
-            PARTITION BY lower(id) ORDER BY filename, "downloadsAllTime" DESC NULLS LAST, downloads DESC NULLS LAST
-        ) = 1
+            base_model_edges(rest, base_model_relation_ids(rest)) AS parents
+        FROM (
+            SELECT *, base_model_rest(tags) AS rest
+            FROM {_relation(paths)}
+            WHERE id IS NOT NULL
+            {dedup}
+        )
     """
+
+
+def ids_are_unique(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> bool:
+    """No model listed twice (case-insensitive ids) in landed Parquet: one cheap pass over its id column spares
+    the loader its duplicate-removal pass (a sort of the whole window). Crawled pages (JSON: a second full
+    parse would cost more than it saves) always take the duplicate-removal pass."""
+    if not all(p.name.endswith(".parquet") for p in paths):
+        return False
+    return con.execute(f"SELECT count(id) = count(DISTINCT lower(id)) FROM {_relation(paths)}").fetchone()[0]
 
 
 def load_window(con: duckdb.DuckDBPyConnection, paths: list[Path], window_start: datetime) -> int:
     """Insert the window's rows (call inside the load's transaction); returns the row count."""
     start = naive_utc(window_start)
-    con.execute(f"INSERT INTO {TABLE} BY NAME {select_window_sql(paths)}", [start])
+    con.execute(
+        f"INSERT INTO {TABLE} BY NAME {select_window_sql(paths, unique_ids=ids_are_unique(con, paths))}", [start]
+    )
     return con.execute(f"SELECT count(*) FROM {TABLE} WHERE window_start = ?", [start]).fetchone()[0]
