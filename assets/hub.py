@@ -1,10 +1,14 @@
-"""Hub snapshots: raw/hub_models and raw/hub_children_counts."""
+"""Hub snapshots: raw/hub_models, raw/hub_children_counts and the whole-Hub graph raw/hub_graph_models."""
 
 from assets.snapshot_assets import snapshot_asset
+from hubsignal import snapshots
 from hubsignal.families import load_families
 from hubsignal.hub import parse
 from hubsignal.hub.fetch import fetch_children, fetch_hub_models, top_models_in_window
-from hubsignal.sources import HUB_CHILDREN, HUB_MODELS
+from hubsignal.hub.graph import crawl_graph
+from hubsignal.snapshots import NotScheduled
+from hubsignal.sources import HUB_CHILDREN, HUB_GRAPH, HUB_MODELS
+from hubsignal.windows import window_index, window_key
 
 
 def _fetch_models(context, resource, settings, start):
@@ -50,4 +54,36 @@ raw_hub_children_counts = snapshot_asset(
     deps=[raw_hub_models],
     description="Direct derivative counts per relation (childrenModelCount) for each family's most "
     "downloaded models (HUBSIGNAL_CHILDREN_TOP_N per family; 0 = all).",
+)
+
+
+def _crawl_graph(context, resource, settings, start):
+    """The whole Hub for the window that just closed, every HUBSIGNAL_GRAPH_EVERY windows; the crawl lands
+    its pages itself (resumable), so nothing is returned to land."""
+    if settings.graph_every > 1 and window_index(start) % settings.graph_every:
+        raise NotScheduled(f"the whole Hub is crawled every {settings.graph_every} windows (HUBSIGNAL_GRAPH_EVERY)")
+    client = resource.hub_client(quota_per_5min=settings.graph_quota_per_5min)
+    crawl_graph(
+        client,
+        settings.landing,
+        window_key(start),
+        fetched_at=snapshots.utc_now,
+        extra={"quota_per_5min": settings.graph_quota_per_5min},
+        log=context.log.info,
+    )
+    context.log.info(f"hub_graph: {client.requests_sent} requests at a pace of {settings.graph_quota_per_5min}/5 min")
+
+
+raw_hub_graph_models = snapshot_asset(
+    HUB_GRAPH,
+    _crawl_graph,
+    key=["raw", "hub_graph_models"],
+    group_name="hub",
+    metadata=lambda settings: {
+        "graph_quota_per_5min": settings.graph_quota_per_5min,
+        "graph_every": settings.graph_every,
+    },
+    description="The whole Hub as a graph: one row per (window, model) of every public model, with its "
+    "downloads and its declared parents (base_model: tags), from a resumable crawl of GET /api/models or an "
+    "imported whole-Hub dump (docs/hub-graph.md).",
 )

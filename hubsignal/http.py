@@ -70,6 +70,7 @@ class RecordedResponse:
     fetched_at: datetime  # UTC aware
     rate_limit: str | None  # raw `RateLimit` header, e.g. '"api";r=497;t=212'
     attempts: int = 1  # attempts it took, for run metadata
+    next_url: str | None = None  # the `Link: <...>; rel="next"` URL of a paged listing (its cursor), if any
 
 
 def parse_rate_limit(value: str | None) -> tuple[int, int] | None:
@@ -133,9 +134,13 @@ class PolicyEngine:
         return self._backoff(attempt)
 
     @contextmanager
-    def recording(self) -> Iterator[list[RecordedResponse]]:
-        """Calls made inside run under this engine; their final answers are appended to the yielded list."""
-        call = _Call(self, [])
+    def recording(
+        self, on_response: Callable[[RecordedResponse], None] | None = None
+    ) -> Iterator[list[RecordedResponse]]:
+        """Calls made inside run under this engine; their final answers are appended to the yielded list.
+        `on_response(answer)` runs as each final answer arrives, before the library reads it (e.g. to land a
+        listing page and checkpoint its cursor before the next page is asked for)."""
+        call = _Call(self, _Recording(on_response))
         reset = _CURRENT.set(call)
         try:
             yield call.recording
@@ -177,6 +182,7 @@ class PolicyEngine:
                                 fetched_at=datetime.now(UTC),
                                 rate_limit=response.headers.get("RateLimit"),
                                 attempts=attempt,
+                                next_url=response.links.get("next", {}).get("url"),
                             )
                         )
                     return response
@@ -195,6 +201,19 @@ class PolicyEngine:
             )
             self._sleep(wait)
         raise AssertionError("unreachable")
+
+
+class _Recording(list):
+    """The final answers of a call, with an optional hook run on each as it arrives."""
+
+    def __init__(self, on_response: Callable[[RecordedResponse], None] | None):
+        super().__init__()
+        self._on_response = on_response
+
+    def append(self, item: RecordedResponse) -> None:
+        super().append(item)
+        if self._on_response is not None:
+            self._on_response(item)
 
 
 @dataclass

@@ -51,6 +51,10 @@ class RawFile:
     url: str | None = None  # request URL without secrets
     http_status: int | None = None
     fetched_at: datetime | None = None
+    # Stored byte for byte under `name` instead of gzip-compressed (a file compressed already, e.g. Parquet
+    # zstd); `received_sha256` then names the body as received (e.g. the imported dump) in the manifest.
+    as_is: bool = False
+    received_sha256: str | None = None
 
 
 @dataclass
@@ -106,12 +110,9 @@ def land_window(
     try:
         entries = []
         for f in files:
-            data = gzip.compress(f.body, mtime=0)  # mtime=0: same bytes for the same body
-            path = tmp / f"{f.name}.gz"
-            with open(path, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            data = f.body if f.as_is else gzip.compress(f.body, mtime=0)  # mtime=0: same bytes, same body
+            path = tmp / (f.name if f.as_is else f"{f.name}.gz")
+            _write_durably(path, data)
             entries.append(
                 {
                     "file": path.name,
@@ -121,6 +122,7 @@ def land_window(
                     "url": f.url,
                     "http_status": f.http_status,
                     "fetched_at": as_utc(f.fetched_at or fetched_at).isoformat(),
+                    **({"received_sha256": f.received_sha256} if f.received_sha256 else {}),
                 }
             )
         manifest = {
@@ -146,6 +148,142 @@ def land_window(
         raise
     _fsync_dir(final.parent)  # make the rename itself durable
     return final
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+class PartialWindow:
+    """A window landed page by page, resumable: `landing/<source>/.partial-<key>/` holds the pages landed so
+    far (`page-NNNNN.json.gz`, gzip of the bodies as received) and `checkpoint.json` (the cursor URL of the
+    next page and the manifest entries of the landed pages), replaced atomically after each page. A crawl
+    killed by a signal, a crash or a quota stop resumes from its last landed page. `complete()` writes the
+    manifest and renames the folder into place: only then is the window landed. One crawler at a time
+    (an exclusive lock on `.partial-<key>.lock`); the folder is not a `.tmp-*` one, so recovery keeps it."""
+
+    CHECKPOINT = "checkpoint.json"
+
+    def __init__(self, landing: Path, source: str, key: str):
+        self.landing, self.source, self.key = landing, source, key
+        self.final = window_dir(landing, source, key)
+        self.folder = landing / source / f".partial-{key}"
+        self._lock_path = landing / source / f".partial-{key}.lock"
+        self._lock_fh = None
+        self.state: dict[str, Any] = {"next_url": None, "pages": [], "started": False}
+
+    def __enter__(self) -> PartialWindow:
+        import fcntl
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock_fh = open(self._lock_path, "w")
+        try:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_fh.close()
+            raise LandingError(f"{self.folder}: another process is crawling this window") from None
+        checkpoint = self.folder / self.CHECKPOINT
+        if checkpoint.is_file():
+            try:
+                self.state = json.loads(checkpoint.read_text())
+            except ValueError as exc:
+                raise LandingError(f"{checkpoint}: unreadable checkpoint ({exc}); remove the folder") from exc
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock_fh.close()  # releases the lock
+
+    @property
+    def resume_url(self) -> str | None:
+        return self.state["next_url"] if self.state["started"] else None
+
+    @property
+    def n_pages(self) -> int:
+        return len(self.state["pages"])
+
+    @property
+    def n_records(self) -> int:
+        return sum(p["n_records"] for p in self.state["pages"])
+
+    def add_page(self, f: RawFile, next_url: str | None) -> None:
+        """Land one page durably, then checkpoint the cursor of the next one (None: that was the last)."""
+        data = gzip.compress(f.body, mtime=0)
+        name = f"page-{self.n_pages + 1:05d}.json.gz"
+        tmp = self.folder / f".{name}.tmp"
+        _write_durably(tmp, data)
+        os.rename(tmp, self.folder / name)
+        entry = {
+            "file": name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "received_sha256": hashlib.sha256(f.body).hexdigest(),
+            "bytes": len(data),
+            "n_records": f.n_records,
+            "url": f.url,
+            "http_status": f.http_status,
+            "fetched_at": as_utc(f.fetched_at).isoformat() if f.fetched_at else None,
+        }
+        state = {**self.state, "next_url": next_url, "started": True, "pages": [*self.state["pages"], entry]}
+        tmp = self.folder / f".{self.CHECKPOINT}.tmp"
+        _write_durably(tmp, json.dumps(state).encode())
+        os.rename(tmp, self.folder / self.CHECKPOINT)
+        self.state = state
+
+    @property
+    def finished(self) -> bool:
+        return self.state["started"] and self.state["next_url"] is None
+
+    def complete(self, *, origin: str, fetched_at: datetime, extra: dict[str, Any] | None = None) -> Path:
+        """Write the manifest and rename the folder into place (the window is landed only now)."""
+        if not self.finished:
+            raise LandingError(f"{self.folder}: the crawl is not finished; a partial window never lands")
+        if self.final.exists():
+            raise LandingError(f"{self.final}: window already landed; landed data is never overwritten")
+        manifest = {
+            "manifest_version": MANIFEST_VERSION,
+            "source": self.source,
+            "window_key": self.key,
+            "origin": origin,
+            "status": "complete",
+            "fetched_at": as_utc(fetched_at).isoformat(),
+            "record_count": self.n_records,
+            "files": self.state["pages"],
+            **(extra or {}),
+        }
+        _write_durably(self.folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+        os.rename(self.folder, self.final)
+        _fsync_dir(self.final.parent)
+        (self.final / self.CHECKPOINT).unlink()  # after the rename: a crash before it still resumes
+        self._lock_path.unlink(missing_ok=True)
+        return self.final
+
+
+def verify_window(landing: Path, source: str, key: str) -> tuple[dict[str, Any], list[Path]]:
+    """(manifest, file paths) of a landed window, every file checked against its sha256 while streamed (never
+    held in memory whole): for loaders that hand the files to DuckDB's own readers."""
+    folder = window_dir(landing, source, key)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise LandingError(f"{folder / MANIFEST}: unreadable manifest ({exc})") from exc
+    if manifest.get("status") != "complete":
+        raise LandingError(f"{folder / MANIFEST}: status is {manifest.get('status')!r}, not 'complete'")
+    paths = []
+    for entry in manifest.get("files", []):
+        path = folder / entry["file"]
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as exc:
+            raise LandingError(f"{path}: listed in the manifest but unreadable ({exc})") from exc
+        if digest.hexdigest() != entry["sha256"]:
+            raise LandingError(f"{path}: sha256 differs from the manifest (file changed after landing)")
+        paths.append(path)
+    return manifest, paths
 
 
 # A window folder in the making: `.tmp-<key>-p<writer pid>-<id>`; the pid lets the next run tell a dead
@@ -226,6 +364,9 @@ def read_window(landing: Path, source: str, key: str) -> LandedWindow:
             raise LandingError(f"{path}: listed in the manifest but unreadable ({exc})") from exc
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise LandingError(f"{path}: sha256 differs from the manifest (file changed after landing)")
+        if not entry["file"].endswith(".gz"):  # stored as is (RawFile.as_is, e.g. Parquet zstd)
+            window.files.append((entry, data))
+            continue
         try:
             window.files.append((entry, gzip.decompress(data)))
         except (OSError, EOFError) as exc:

@@ -117,6 +117,12 @@ class Settings:
     livebench_releases: tuple[str, ...] = DEFAULT_LIVEBENCH_RELEASES  # YYYY-MM-DD, sorted, distinct
     gx: bool = True  # run the great_expectations suites (tier 3); off: the gx_ checks report "skipped"
     gx_max_rows: int = 200_000  # a bigger batch is validated on a reproducible sample of this many rows
+    graph_quota_share: float = 0.8  # share of hub_quota_per_5min the whole-Hub crawl paces itself to
+    graph_every: int = 1  # crawl the whole Hub every N windows (window index since the epoch grid, mod N)
+
+    @property
+    def graph_quota_per_5min(self) -> int:
+        return max(1, int(self.hub_quota_per_5min * self.graph_quota_share))
 
     @property
     def landing(self) -> Path:
@@ -152,7 +158,16 @@ class Settings:
             livebench_releases=_livebench_releases(),
             gx=os.environ.get("HUBSIGNAL_GX", "").strip().lower() not in ("0", "off", "false", "no"),
             gx_max_rows=_int("HUBSIGNAL_GX_MAX_ROWS", 200_000),
+            graph_quota_share=_share("HUBSIGNAL_GRAPH_QUOTA_SHARE", 0.8),
+            graph_every=max(1, _int("HUBSIGNAL_GRAPH_EVERY", 1)),
         )
+
+
+def _share(name: str, default: float) -> float:
+    value = _float(name, default)
+    if not 0 < value <= 1:
+        raise ValueError(f"setting {name}={value!r} must be a share in (0, 1]")
+    return value
 
 
 def _livebench_releases() -> tuple[str, ...]:

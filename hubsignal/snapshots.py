@@ -11,17 +11,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import duckdb
 import polars as pl
 
 from hubsignal import landing as lz
 from hubsignal.quality.load_rules import LOAD_RULES_PREFIX
 from hubsignal.quality.quarantine import overrides, record_fields
 from hubsignal.values import naive_utc
-from hubsignal.warehouse import LogRow, open_warehouse, replace_windows
+from hubsignal.warehouse import LogRow, open_warehouse, replace_windows, transaction, write_log
 from hubsignal.windows import latest_closed_window, window_key
 
 # Windows loaded per transaction in a range run: bounds memory, keeps each window all-or-nothing.
 CHUNK_WINDOWS = 64
+
+
+class NotScheduled(Exception):  # noqa: N818 (an outcome, not an error)
+    """Raised by a fetch whose source is not crawled in this window (a cadence setting): the window is
+    recorded missing with the message, and the step does not fail."""
 
 
 @dataclass
@@ -46,6 +52,10 @@ class Source:
     validate: Callable[[pl.DataFrame, lz.LandedWindow], list[str]] | None = None
     # Top-level fields of the window's raw records -> record count, kept in meta.raw_fields (schema drift).
     fields: Callable[[lz.LandedWindow], dict[str, int]] | None = None
+    # Bulk sources (millions of records a window): instead of `parse`, `load(con, files, window_start)` inserts
+    # the window's rows with DuckDB's own readers straight from the landed files (checked against their
+    # sha256 first) inside the window's transaction, and returns the row count. Each window loads alone.
+    load: Callable[[object, list, datetime], int] | None = None
 
 
 @dataclass
@@ -96,16 +106,21 @@ def snapshot(
     what a reader should notice: failed fetches, quarantined windows, skipped records and rejected parts."""
     warn = warn or log
     report = SnapshotReport(source.name)
+    skipped: dict[str, str] = {}
 
     # (1) Live fetch, only for the most recent closed window, only if it is not landed yet.
     if live_window is not None and fetch is not None and live_window in windows:
         key = window_key(live_window)
         if not lz.is_landed(landing, source.name, key):
             try:
-                files, extra = fetch(live_window)
-                lz.land_window(landing, source.name, key, files, origin="live", fetched_at=now(), extra=extra)
+                fetched = fetch(live_window)
+                if fetched is not None:  # None: the fetch landed the window itself (a resumable crawl)
+                    files, extra = fetched
+                    lz.land_window(landing, source.name, key, files, origin="live", fetched_at=now(), extra=extra)
+                    log(f"{source.name} {key}: landed {sum(f.n_records for f in files)} records live")
                 report.fetched_live.append(key)
-                log(f"{source.name} {key}: landed {sum(f.n_records for f in files)} records live")
+            except NotScheduled as exc:
+                skipped[key] = f"not observed: {exc}"
             except Exception as exc:  # nothing landed: the temp folder is gone, the window stays unobserved
                 report.fetch_failed[key] = f"{type(exc).__name__}: {exc}"
                 warn(f"{source.name} {key}: live fetch failed, nothing landed: {exc}")
@@ -137,7 +152,11 @@ def snapshot(
             for start in chunk:
                 key = window_key(start)
                 if not lz.is_landed(landing, source.name, key):
-                    message = report.fetch_failed.get(key) or "not observed: no landed snapshot for this window"
+                    message = (
+                        report.fetch_failed.get(key)
+                        or skipped.get(key)
+                        or "not observed: no landed snapshot for this window"
+                    )
                     report.missing.append(key)
                     if missing_was.get(key) == message:
                         continue
@@ -155,8 +174,11 @@ def snapshot(
                     if not lz.file_problems(landing, source.name, key):
                         report.unchanged.append(key)
                         continue
-                touched.append(start)
                 path = str(lz.window_dir(landing, source.name, key))
+                if source.load is not None:
+                    _bulk_load(con, source, landing, start, key, path, fingerprint, report, warn)
+                    continue
+                touched.append(start)
                 try:
                     window = lz.read_window(landing, source.name, key)
                     parsed = source.parse(window, start)
@@ -250,6 +272,57 @@ def snapshot(
                     ),
                 )
     return report
+
+
+def _bulk_load(con, source: Source, landing, start: datetime, key: str, path: str, fingerprint: str, report, warn):
+    """One window of a bulk source, all-or-nothing in its own transaction (see Source.load)."""
+    try:
+        manifest, files = lz.verify_window(landing, source.name, key)
+    except lz.LandingError as exc:
+        report.quarantined[key] = str(exc)
+        warn(f"{source.name} {key}: quarantined: {exc}")
+        log_row = LogRow(source.name, start, key, "quarantined", landing_path=path, load_fingerprint=fingerprint)
+        log_row.message = str(exc)
+        replace_windows(con, source.table, [start], None, [log_row], window_column=source.window_column)
+        return
+    origin = manifest["origin"]
+    note = manifest.get("note") if origin == "imported" else None
+    with transaction(con):
+        con.execute(f"DELETE FROM {source.table} WHERE {source.window_column} = ?", [naive_utc(start)])
+        try:
+            rows = source.load(con, files, start) if files else 0
+        except duckdb.Error as exc:  # a landed file DuckDB cannot read: the window is quarantined, files kept
+            rows, problem = 0, f"{path}: unreadable by DuckDB ({type(exc).__name__}: {exc})"
+        else:
+            problem = None if rows else "the window holds no model"
+        if problem:
+            con.execute("ROLLBACK")
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"DELETE FROM {source.table} WHERE {source.window_column} = ?", [naive_utc(start)])
+            report.quarantined[key] = problem
+            warn(f"{source.name} {key}: quarantined: {problem}")
+        status = "quarantined" if problem else ("imported" if origin == "imported" else "observed")
+        write_log(
+            con,
+            [
+                LogRow(
+                    source.name,
+                    start,
+                    key,
+                    status,
+                    origin=origin,
+                    n_records=rows,
+                    n_files=len(files),
+                    fetched_at=datetime.fromisoformat(manifest["fetched_at"]),
+                    landing_path=path,
+                    load_fingerprint=fingerprint,
+                    message=problem or note,
+                )
+            ],
+        )
+    if not problem:
+        report.loaded.append(key)
+        report.rows += rows
 
 
 def record_errors_note(errors: list[lz.RecordError], listed: int = 5) -> str:

@@ -12,6 +12,7 @@ from hubsignal import landing as lz
 from hubsignal.cards import fetch as cards_fetch
 from hubsignal.cards.parse import PARSER_VERSION as CARDS_PARSER_VERSION
 from hubsignal.cards.parse import parse_model_cards
+from hubsignal.hub import graph as hub_graph
 from hubsignal.hub import parse as hub_parse
 from hubsignal.livebench import PARSER_VERSION as LIVEBENCH_PARSER_VERSION
 from hubsignal.livebench import SOURCE as LIVEBENCH_SOURCE
@@ -50,6 +51,20 @@ HUB_CHILDREN = Source(
     parse=hub_parse.parse_children,
     validate=LoadRules(unique=("model_id", "relation")),
     fields=jsonl_body_fields,
+)
+
+
+def _bulk_only(window: lz.LandedWindow, start) -> pl.DataFrame:
+    raise TypeError("hub_graph windows load with DuckDB's readers (Source.load), never parsed in Python")
+
+
+# The whole Hub, one row per model a window (docs/hub-graph.md): millions of records, loaded by DuckDB itself.
+HUB_GRAPH = Source(
+    name=hub_graph.SOURCE,
+    table=hub_graph.TABLE,
+    parser_version=hub_graph.PARSER_VERSION,
+    parse=_bulk_only,
+    load=hub_graph.load_window,
 )
 
 

@@ -49,3 +49,8 @@ def window_starts(start: datetime, end: datetime) -> list[datetime]:
 def latest_closed_window(now: datetime | None = None) -> datetime:
     """Start of the most recent window that has ended at `now` (the one a schedule tick materializes)."""
     return window_floor(now or datetime.now(UTC)) - WINDOW
+
+
+def window_index(start: datetime) -> int:
+    """The window's position on the grid (consecutive windows differ by 1): for every-N-windows cadences."""
+    return (window_floor(start) - _ANCHOR) // WINDOW

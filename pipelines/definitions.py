@@ -7,7 +7,7 @@ import dagster as dg
 from assets.cards import raw_model_cards
 from assets.checks import build_checks
 from assets.families import staging_families
-from assets.hub import raw_hub_children_counts, raw_hub_models
+from assets.hub import raw_hub_children_counts, raw_hub_graph_models, raw_hub_models
 from assets.insights import build_insights_asset
 from assets.livebench import raw_livebench_scores
 from assets.publish import build_publish_asset
@@ -25,6 +25,7 @@ def build_definitions() -> dg.Definitions:
     warehouse_assets = [
         raw_hub_models,
         raw_hub_children_counts,
+        raw_hub_graph_models,
         raw_livebench_scores,
         raw_model_cards,
         staging_families,

@@ -21,13 +21,14 @@ class HubsignalResource(dg.ConfigurableResource):
     def settings(self) -> Settings:
         return Settings.from_env()
 
-    def hub_client(self) -> HubClient:
+    def hub_client(self, quota_per_5min: int | None = None) -> HubClient:
+        """quota_per_5min: this client's share of HUBSIGNAL_HUB_QUOTA (default all of it)."""
         s = self.settings()
         policy = HttpPolicy(
             endpoint=s.hf_endpoint,
             timeout_s=s.hub_timeout_s,
             max_attempts=s.hub_max_attempts,
-            quota_per_5min=s.hub_quota_per_5min,
+            quota_per_5min=quota_per_5min or s.hub_quota_per_5min,
         )
         return HubClient(policy, token=os.environ.get("HF_TOKEN") or None)
 

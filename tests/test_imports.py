@@ -93,7 +93,7 @@ def test_every_dump_shape_lands_the_same_rows(home, tmp_path, shape, name):
     explicit = None if shape in ("object", "parquet") else T1
     report = _import(home, path, observed_at=explicit)
     assert report.ok, report.lines()
-    assert report.changed == [("hub_models", K1)]
+    assert report.changed == [("hub_graph", K1), ("hub_models", K1)]  # every model, and the tracked orgs'
     window = lz.read_window(home / "landing", "hub_models", K1)
     assert sorted(e["file"] for e, _ in window.files) == ["Qwen.p0001.json.gz", "meta-llama.p0001.json.gz"]
     frame, _ = parse_hub_models(window, parse_window_key(K1))
@@ -206,10 +206,10 @@ def test_observed_at_needs_a_zone_and_no_future():
 
 def test_same_file_is_a_no_op_different_file_refused_then_replaced_and_kept(home, tmp_path):
     a = _write(tmp_path / "a.json")
-    assert _import(home, a).changed == [("hub_models", K1)]
+    assert _import(home, a).changed == [("hub_graph", K1), ("hub_models", K1)]
     before = _tree(home / "landing")
     again = _import(home, a)
-    assert again.ok and again.changed == [] and again.outcomes[0].unchanged == [("hub_models", K1)]
+    assert again.ok and again.changed == [] and again.outcomes[0].unchanged == [("hub_models", K1), ("hub_graph", K1)]
     assert _tree(home / "landing") == before
 
     b = _write(tmp_path / "b.json", records=[{**QWEN[0], "downloads": 999}])
@@ -239,6 +239,7 @@ def test_same_file_after_a_families_change_needs_replace(home, tmp_path, monkeyp
     again = import_paths([path], landing=home / "landing", families=more)
     assert again.ok and again.changed == []  # the same file: unchanged
     replaced = import_paths([path], landing=home / "landing", families=more, replace=True)
+    # the graph window of the same file did not change (it holds every model, whatever the families file says)
     assert replaced.changed == [("hub_models", K1)] and "someone" in _manifest(home, K1)["orgs"]
 
 
@@ -319,11 +320,6 @@ BAD = [
         "models[0] (Qwen/Qwen3-8B) 'createdAt': 2025-04-27T03:42:17 has no time zone",
     ),
     ("empty.json", {"fetched_at": "2026-10-01T10:30:00Z", "models": []}, "holds no model record"),
-    (
-        "untracked.json",
-        {"fetched_at": "2026-10-01T10:30:00Z", "models": OTHER},
-        "none of its 2 models belongs to a tracked org",
-    ),
     ("lines.jsonl", '{"id": "Qwen/a"}\n{"id": \n', "line 2: not valid JSON"),
     ("old.json", {"fetched_at": "2023-06-01T10:30:00Z", "models": QWEN}, "before the first window 2024-01-01-03:00"),
     ("notes.txt", "hello", "unknown kind of input"),
@@ -343,6 +339,32 @@ def test_bad_input_is_rejected_naming_file_and_record_and_changes_nothing(home, 
     assert not list((home / "landing" / "hub_models").glob(".tmp-*"))
 
 
+def test_a_dump_without_tracked_orgs_feeds_only_the_graph(home, tmp_path):
+    path = _write(tmp_path / "untracked.json", records=OTHER)
+    report = _import(home, path)
+    assert report.ok and report.changed == [("hub_graph", K1)]
+    assert "none of its models belongs to a tracked org" in _manifest(home, K1, "hub_graph")["note"]
+    assert not lz.is_landed(home / "landing", "hub_models", K1)
+
+
+def test_a_refused_hub_models_window_lands_no_graph_window_either(home, tmp_path):
+    body = json.dumps([{**QWEN[0], "downloads": 1}]).encode()
+    lz.land_window(
+        home / "landing", "hub_models", K1, [lz.RawFile("Qwen.p0001.json", body, 1)], origin="live", fetched_at=T1
+    )
+    before = _tree(home / "landing")
+    report = _import(home, _write(tmp_path / "a.json"))  # its graph window is new, its hub_models one differs
+    assert not report.ok and f"hub_models/{K1}: refused" in report.outcomes[0].error
+    assert _tree(home / "landing") == before and not lz.is_landed(home / "landing", "hub_graph", K1)
+
+
+def test_a_parquet_row_without_id_is_named_and_nothing_lands(home, tmp_path):
+    path = _write(tmp_path / "noid.parquet", records=[*RECORDS, {"downloads": 3}], shape="parquet")
+    report = _import(home, path)
+    assert not report.ok and "1 record(s) without an 'id' (row 5;" in report.outcomes[0].error
+    assert str(path) in report.outcomes[0].error and _tree(home / "landing") == {}
+
+
 def test_a_bad_file_does_not_stop_the_good_ones(home, tmp_path):
     good = _write(tmp_path / "in" / "a.json")
     _bad(tmp_path / "in", "x.json", "{nope")
@@ -357,7 +379,7 @@ def test_run_range_skips_open_and_early_windows(home, tmp_path):
         _write(tmp_path / "a.json"),
         _write(tmp_path / "now.json", fetched_at=now.isoformat(), date=now.date().isoformat()),
     )
-    assert report.ok and len(report.changed) == 2
+    assert report.ok and len(report.changed) == 4  # hub_graph and hub_models, each in two windows
     assert report.run_range(now=now) == (K1, K1)  # the still-open window is loaded by the schedule when it closes
 
 
@@ -560,6 +582,7 @@ RANGE = ("2026-10-01-09:00", "2026-10-01-21:00")  # 3 windows: imported, no data
 K3 = "2026-10-01-21:00"
 _SUBSET = [
     ["raw", "hub_models"],
+    ["raw", "hub_graph_models"],
     ["staging", "families"],
     ["staging", "hub_models"],
     ["marts", "family_downloads"],

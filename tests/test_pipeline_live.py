@@ -74,7 +74,13 @@ def test_live_window_lands_loads_and_builds_the_mart(home, hub):
     ) == [("any", 1234)]
     assert query(
         home, "SELECT source, status, origin FROM meta.snapshot_log WHERE source LIKE 'hub%' ORDER BY source"
-    ) == [("hub_children_counts", "observed", "live"), ("hub_models", "observed", "live")]
+    ) == [
+        ("hub_children_counts", "observed", "live"),
+        ("hub_graph", "observed", "live"),
+        ("hub_models", "observed", "live"),
+    ]
+    # the fake answers the whole-Hub listing too (no author): the graph crawl is part of every live run
+    assert query(home, "SELECT count(*) FROM raw.hub_graph_models") == [(len(MODELS),)]
     assert (home / "published" / "warehouse.duckdb").is_file()
 
 

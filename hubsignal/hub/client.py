@@ -18,6 +18,7 @@ from huggingface_hub import HfApi, constants
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.utils import _http as _hf_http
 from huggingface_hub.utils import set_client_factory
+from huggingface_hub.utils._pagination import paginate
 
 from hubsignal.http import HttpPolicy, HttpRequestError, PolicyEngine, RecordedResponse, policy_client, version
 
@@ -97,6 +98,44 @@ class HubClient:
             except _DECODE_ERRORS as exc:
                 raise self._decode_error(recording, f"{self._api.endpoint}/api/models", exc) from exc
         return list(recording)
+
+    def list_models_paged(
+        self,
+        expand: list[str],
+        on_page: Callable[[RecordedResponse], None],
+        *,
+        sort: str = "created_at",
+        resume_url: str | None = None,
+    ) -> int:
+        """Page through the WHOLE Hub (`list_models(sort, expand)` with no author or filter), handing each raw
+        page to `on_page` as it arrives, before the next one is asked for: the caller lands it and checkpoints
+        its cursor (`page.next_url`, None on the last page). `resume_url`: a checkpointed cursor URL; the
+        listing goes on from there with the library's own pager (the Link URL carries every parameter).
+        Returns the number of pages handed over."""
+        pages = 0
+
+        def landed(page: RecordedResponse) -> None:
+            nonlocal pages
+            if page.status == 200:  # other final answers (4xx) surface as the library's errors
+                pages += 1
+                on_page(page)
+
+        with self._engine.recording(on_response=landed) as recording:
+            install()
+            try:
+                if resume_url is None:
+                    items = self._api.list_models(sort=sort, expand=list(expand))
+                else:
+                    items = paginate(
+                        resume_url, params=None, headers=self._api._build_hf_headers()
+                    )  # None: keep its query
+                for _ in items:
+                    pass
+            except HfHubHTTPError:
+                raise
+            except _DECODE_ERRORS as exc:
+                raise self._decode_error(recording, resume_url or f"{self._api.endpoint}/api/models", exc) from exc
+        return pages
 
     def model_info_raw(self, repo_id: str, expand: list[str], lenient: bool = False) -> RecordedResponse | None:
         """Raw `model_info(repo_id, expand)` response; None when the repo does not exist.

@@ -65,7 +65,7 @@ def _plans(
     if kind == livebench.IMPORTER:
         return [livebench.plan_livebench(path, observed_at=observed_at, now=now)]
     if kind == hub_dumps.IMPORTER:
-        return [hub_dumps.plan_hub_dump(path, families=families, observed_at=observed_at, now=now)]
+        return hub_dumps.plan_hub_dump(path, families=families, observed_at=observed_at, now=now)
     raise ImportRejected(f"{path}: no importer for {kind}")
 
 

@@ -84,7 +84,8 @@ class WindowPlan:
             return window_floor(self.observed_at)
 
     def bodies(self) -> list[tuple[str, str]]:
-        return sorted((f"{f.name}.gz", hashlib.sha256(f.body).hexdigest()) for f in self.files)
+        """(file name as landed, sha256 of its body): what `classify` compares with a landed window."""
+        return sorted((f.name if f.as_is else f"{f.name}.gz", hashlib.sha256(f.body).hexdigest()) for f in self.files)
 
 
 @dataclass

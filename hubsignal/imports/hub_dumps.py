@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from hubsignal import landing as lz
 from hubsignal.families import Families
 from hubsignal.hub.parse import LIST_EXPAND, parse_hub_models
 from hubsignal.imports.common import ORIGIN, ImportRejected, WindowPlan, parse_observed_at, provenance, sha256_file
@@ -58,6 +59,8 @@ class Dump:
     format: str  # json-array | json-lines | json-object | parquet
     records: list[tuple[str, Any]]  # (where in the file, record)
     meta: dict[str, Any] = field(default_factory=dict)  # date / fetched_at / source, if the file has them
+    n_records: int | None = None  # records in the file (Parquet: counted by DuckDB; `records` holds the tracked)
+    notes: list[str] = field(default_factory=list)  # how the file was read (e.g. naive timestamps taken as UTC)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -73,11 +76,16 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def read_dump(path: Path) -> Dump:
-    """Read a dump into (where, record) pairs and its file-level metadata. Shape errors name the file."""
+def read_dump(path: Path, tracked: set[str] | None = None) -> Dump:
+    """Read a dump into (where, record) pairs and its file-level metadata. Shape errors name the file.
+    Parquet is read by DuckDB and only the records of the `tracked` orgs (lower-case) come back as records."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head == b"PAR1":
+        return _read_parquet(path, tracked)
     data = _read_bytes(path)
-    if data[:4] == b"PAR1":
-        return _read_parquet(path, data)
+    if data[:4] == b"PAR1":  # a gzip-compressed Parquet file
+        raise ImportRejected(f"{path}: a gzip-compressed Parquet file; decompress it first (Parquet compresses itself)")
     if not data.strip():
         raise ImportRejected(f"{path}: empty file")
     try:
@@ -122,26 +130,57 @@ def _read_lines(path: Path, text: str) -> Dump:
     return Dump(path, "json-lines", records)
 
 
-def _read_parquet(path: Path, data: bytes) -> Dump:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def _parquet_sql(path: Path) -> str:
+    return "read_parquet('" + str(path).replace("'", "''") + "')"
 
+
+def _read_parquet(path: Path, tracked: set[str] | None) -> Dump:
+    """A Parquet dump through DuckDB's reader: file metadata, the record count, and the tracked orgs' records
+    (a whole-Hub dump goes to the hub_graph window by `graph_plan`, never through Python per record)."""
+    import duckdb
+
+    con = duckdb.connect()
     try:
-        table = pq.read_table(pa.BufferReader(data))
-    except (pa.ArrowException, OSError) as exc:
-        raise ImportRejected(f"{path}: unreadable Parquet file ({exc})") from exc
-    meta = {}
-    for k, v in (table.schema.metadata or {}).items():
-        if k.decode(errors="replace") in ("date", "fetched_at", "source"):
-            meta[k.decode()] = v.decode(errors="replace")
-    for column in _TS_FIELDS:  # a timestamp column must say its zone, like any other timestamp
-        if column in table.column_names:
-            typ = table.schema.field(column).type
-            if pa.types.is_timestamp(typ) and typ.tz is None:
-                raise ImportRejected(f"{path}: column {column!r} is a timestamp without a time zone")
+        try:
+            kv = con.execute("SELECT decode(key), decode(value) FROM parquet_kv_metadata(?)", [str(path)]).fetchall()
+            columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {_parquet_sql(path)}").fetchall()}
+        except duckdb.Error as exc:
+            raise ImportRejected(f"{path}: unreadable Parquet file ({exc})") from exc
+        meta = {k: v for k, v in kv if k in ("date", "fetched_at", "source")}
+        notes = []
+        select = []
+        for name, typ in columns.items():
+            if name in _TS_FIELDS and typ == "TIMESTAMP WITH TIME ZONE":
+                select.append(f"strftime(timezone('UTC', \"{name}\"), '%Y-%m-%dT%H:%M:%S.%gZ') AS \"{name}\"")
+            elif name in _TS_FIELDS and typ.startswith("TIMESTAMP"):  # no zone: the Hub's clock is UTC
+                select.append(f'strftime("{name}"::TIMESTAMP, \'%Y-%m-%dT%H:%M:%S.%gZ\') AS "{name}"')
+                notes.append(f"column {name!r} is a timestamp without a time zone: read as UTC")
+            else:
+                select.append(f'"{name}"')
+        if "id" not in columns:
+            raise ImportRejected(f"{path}: no 'id' column (expected /api/models field names)")
+        n = con.execute(f"SELECT count(*) FROM {_parquet_sql(path)}").fetchone()[0]
+        where = "lower(split_part(id, '/', 1)) IN (SELECT unnest(?))" if tracked is not None else "true"
+        table = con.execute(
+            f"SELECT file_row_number, {', '.join(select)} FROM read_parquet(?, file_row_number = true) "
+            f"WHERE {where} ORDER BY file_row_number",
+            [str(path), sorted(tracked)] if tracked is not None else [str(path)],
+        ).fetch_arrow_table()
+        stamps = []
+        if "fetched_at" in columns:
+            stamps = [
+                r[0] for r in con.execute(f"SELECT DISTINCT fetched_at FROM {_parquet_sql(path)} LIMIT 2").fetchall()
+            ]
+    finally:
+        con.close()
     # A Parquet column cannot tell an absent field from a null one: a null cell is an absent field.
     rows = [{k: v for k, v in r.items() if v is not None} for r in table.to_pylist()]
-    return Dump(path, "parquet", [(f"row {i}", r) for i, r in enumerate(rows)], meta)
+    records = [(f"row {r.pop('file_row_number')}", r) for r in rows]
+    if len(stamps) == 1 and stamps[0] is not None:
+        meta.setdefault("fetched_at", stamps[0] if isinstance(stamps[0], str) else stamps[0].isoformat())
+    elif len(stamps) > 1:
+        raise ImportRejected(f"{path}: records carry different fetched_at values: one file must be one snapshot")
+    return Dump(path, "parquet", records, meta, n_records=n, notes=notes)
 
 
 def _hub_ts(value: Any, where: str) -> str | None:
@@ -239,15 +278,17 @@ def _observed_at(dump: Dump, explicit: datetime | None, now: datetime) -> tuple[
     return chosen, origin if from_file else "--observed-at"
 
 
-def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | None, now: datetime) -> WindowPlan:
-    """Read and fully validate a dump; the window it would land. Nothing is written."""
+def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | None, now: datetime) -> list[WindowPlan]:
+    """Read and fully validate a dump; the windows it would land: `hub_graph` (every model of the dump) and
+    `hub_models` (the tracked orgs' models, when it has any). Nothing is written."""
     sha = sha256_file(path) if path.is_file() else ""
-    dump = read_dump(path)
-    if not dump.records:
+    tracked = {org.lower() for org in families.orgs}
+    dump = read_dump(path, tracked)
+    if not (dump.n_records or dump.records):
         raise ImportRejected(f"{path}: the dump holds no model record")
     when, when_from = _observed_at(dump, observed_at, now)
 
-    tracked = {org.lower() for org in families.orgs}
+    # Per-record checks first (they name the record); then the graph's check of every record by DuckDB.
     by_id: dict[str, tuple[str, dict]] = {}
     duplicates = 0
     present: set[str] = set()
@@ -273,10 +314,10 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
         if "/" in model_id and org.lower() in tracked:
             per_org.setdefault(org, []).append(rec)
     landed = sum(len(v) for v in per_org.values())
-    if not landed:
-        raise ImportRejected(
-            f"{path}: none of its {len(by_id)} models belongs to a tracked org ({families.source}): nothing to import"
-        )
+    if not landed:  # a whole-Hub dump without any tracked org's model still feeds the graph
+        graph = graph_plan(path, dump, sha=sha, observed_at=when, observed_at_from=when_from, now=now)
+        graph.extra["note"] += f"; none of its models belongs to a tracked org ({families.source})"
+        return [graph]
     files = [
         RawFile(
             f"{org}.p0001.json",
@@ -309,9 +350,9 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
                 format=dump.format,
                 file_date=str(dump.meta["date"]) if "date" in dump.meta else None,
                 file_source=dump.meta.get("source"),
-                records_in_file=len(dump.records),
+                records_in_file=dump.n_records or len(dump.records),
                 records_landed=landed,
-                records_untracked_orgs=len(by_id) - landed,
+                records_untracked_orgs=(dump.n_records or len(by_id)) - landed,
                 exact_duplicates_dropped=duplicates,
                 fields_absent=absent,
                 tracked_orgs_absent=sorted(o for o in families.orgs if o.lower() not in {p.lower() for p in per_org}),
@@ -319,7 +360,117 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
         },
     )
     _check_parses(plan)
-    return plan
+    return [plan, graph_plan(path, dump, sha=sha, observed_at=when, observed_at_from=when_from, now=now)]
+
+
+_GRAPH_STRUCT = (
+    'STRUCT(id VARCHAR, author VARCHAR, downloads BIGINT, "downloadsAllTime" BIGINT, likes BIGINT, '
+    '"createdAt" VARCHAR, tags VARCHAR[])'
+)
+
+
+def _graph_source(path: Path, fmt: str) -> str:
+    """The dump's records with the graph's fields, as a DuckDB relation (DuckDB's own readers)."""
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    if fmt == "parquet":
+        return f"read_parquet({quoted})"
+    columns = "{'id': 'VARCHAR', 'author': 'VARCHAR', 'downloads': 'BIGINT', 'downloadsAllTime': 'BIGINT', " + (
+        "'likes': 'BIGINT', 'createdAt': 'VARCHAR', 'tags': 'VARCHAR[]'}"
+    )
+    if fmt == "json-object":
+        return (
+            f"(SELECT unnest(models, recursive := true) FROM read_json({quoted}, format = 'unstructured', "
+            f"columns = {{'models': '{_GRAPH_STRUCT}[]'}}))"
+        )
+    shape = "array" if fmt == "json-array" else "newline_delimited"
+    return f"read_json({quoted}, format = '{shape}', columns = {columns})"
+
+
+def graph_plan(
+    path: Path, dump: Dump, *, sha: str, observed_at: datetime, observed_at_from: str, now: datetime
+) -> WindowPlan:
+    """The dump's `hub_graph` window: every model with the graph's fields, written by DuckDB as one Parquet
+    file (zstd) with the API's field names; the manifest keeps the sha256 of the file as received."""
+    import tempfile
+
+    import duckdb
+
+    from hubsignal.hub import graph as hub_graph
+
+    con = duckdb.connect()
+    try:
+        source = _graph_source(path, dump.format)
+        try:
+            columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        except duckdb.Error as exc:
+            raise ImportRejected(f"{path}: unreadable by DuckDB ({exc})") from exc
+
+        def col(name: str, typ: str) -> str:
+            return f'CAST("{name}" AS {typ})' if name in columns else f"NULL::{typ}"
+
+        created = columns.get("createdAt")
+        if created is None:
+            created_sql = "NULL::TIMESTAMP"
+        elif created == "TIMESTAMP WITH TIME ZONE":
+            created_sql = "timezone('UTC', \"createdAt\")"
+        elif created.startswith("TIMESTAMP"):  # naive: read as UTC (the note says so)
+            created_sql = '"createdAt"::TIMESTAMP'
+        else:
+            created_sql = "timezone('UTC', try_cast(\"createdAt\" AS TIMESTAMPTZ))"
+        select = (
+            f"SELECT id, {col('author', 'VARCHAR')} AS author, {col('downloads', 'BIGINT')} AS downloads, "
+            f'{col("downloadsAllTime", "BIGINT")} AS "downloadsAllTime", {col("likes", "BIGINT")} AS likes, '
+            f'{created_sql} AS "createdAt", {col("tags", "VARCHAR[]")} AS tags FROM {source}'
+        )
+        with tempfile.TemporaryDirectory(prefix="hubsignal-graph-") as tmp:
+            out = Path(tmp) / hub_graph.PARQUET_FILE
+            try:
+                # COPY keeps the file's order, so a row of the written file is the dump's record of that index.
+                con.execute(f"COPY ({select}) TO '{out}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+                n, n_bad, first_bad = con.execute(
+                    "SELECT count(*), count(*) FILTER (id IS NULL OR id = ''), "
+                    "(list(file_row_number ORDER BY file_row_number) FILTER (id IS NULL OR id = ''))[:5] "
+                    "FROM read_parquet(?, file_row_number = true)",
+                    [str(out)],
+                ).fetchone()
+            except duckdb.Error as exc:
+                raise ImportRejected(f"{path}: a record DuckDB cannot read with the API's types ({exc})") from exc
+            if n_bad:
+                where = "row" if dump.format == "parquet" else "record"
+                more = ", ..." if n_bad > len(first_bad) else ""
+                raise ImportRejected(
+                    f"{path}: {n_bad} record(s) without an 'id' ({where} {', '.join(map(str, first_bad))}{more}; "
+                    "counted from 0)"
+                )
+            body = out.read_bytes()
+    finally:
+        con.close()
+    notes = list(dump.notes)
+    if created and created.startswith("TIMESTAMP") and created != "TIMESTAMP WITH TIME ZONE":
+        notes.append("column 'createdAt' is a timestamp without a time zone: read as UTC")
+    notes = list(dict.fromkeys(notes))
+    return WindowPlan(
+        source=hub_graph.SOURCE,
+        observed_at=observed_at,
+        files=[lz.RawFile(hub_graph.PARQUET_FILE, body, n, fetched_at=observed_at, as_is=True, received_sha256=sha)],
+        origin=ORIGIN,
+        origin_file=str(path),
+        origin_sha256=sha,
+        extra={
+            "note": f"imported from {path.name}: every model of the dump" + "".join(f"; {x}" for x in notes),
+            "import": provenance(
+                importer=IMPORTER,
+                path=path,
+                sha256=sha,
+                observed_at=observed_at,
+                observed_at_from=observed_at_from,
+                now=now,
+                format=dump.format,
+                records_in_file=n,
+                notes=notes,
+            ),
+        },
+    )
 
 
 def _check_parses(plan: WindowPlan) -> None:
