@@ -18,7 +18,7 @@ from hubsignal import landing as lz
 from hubsignal.quality.load_rules import LOAD_RULES_PREFIX
 from hubsignal.quality.quarantine import overrides, record_fields
 from hubsignal.values import naive_utc
-from hubsignal.warehouse import LogRow, open_warehouse, replace_windows, transaction, write_log
+from hubsignal.warehouse import LogRow, claim_window_writes, open_warehouse, replace_windows, transaction, write_log
 from hubsignal.windows import latest_closed_window, window_key
 
 # Windows loaded per transaction in a range run: bounds memory, keeps each window all-or-nothing.
@@ -288,6 +288,7 @@ def _bulk_load(con, source: Source, landing, start: datetime, key: str, path: st
     origin = manifest["origin"]
     note = manifest.get("note") if origin == "imported" else None
     with transaction(con):
+        claim_window_writes(con)
         con.execute(f"DELETE FROM {source.table} WHERE {source.window_column} = ?", [naive_utc(start)])
         try:
             rows = source.load(con, files, start) if files else 0

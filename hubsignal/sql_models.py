@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from hubsignal.settings import SQL_DIR
-from hubsignal.warehouse import atomically
+from hubsignal.warehouse import atomically, claim_window_writes
 
 MODELS_DIR = SQL_DIR / "models"
 WAREHOUSE_LAYERS = {"raw", "staging", "marts"}  # schemas whose tables are assets (meta is bookkeeping)
@@ -100,6 +100,7 @@ def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel, start: datetime
     select = model.bound_sql(start, end)
 
     def build(con: duckdb.DuckDBPyConnection) -> int:
+        claim_window_writes(con)
         con.execute(f"CREATE TABLE IF NOT EXISTS {model.table} AS SELECT * FROM ({select}) LIMIT 0")
         have = [r[0] for r in con.execute(f"DESCRIBE {model.table}").fetchall()]
         want = [r[0] for r in con.execute(f"DESCRIBE {select}").fetchall()]

@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 # Columns that differ between two runs of the same data (times of loading, run ids, local paths).
-VOLATILE = {"landing_path", "loaded_at", "quarantined_at", "run_id", "released_at", "fetched_at_run", "applied_at"}
+VOLATILE = {"landing_path", "loaded_at", "quarantined_at", "run_id", "released_at", "fetched_at_run", "applied_at", "built_at"}
 
 
 def free_port() -> int:

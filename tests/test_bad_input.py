@@ -57,17 +57,6 @@ CASES = {
         ),
         "has no time zone",
     ),
-    "Parquet with a naive timestamp column": (
-        lambda d: _parquet(
-            d / "naive_column.parquet",
-            {
-                "id": ["Qwen/Qwen3-8B"],
-                "downloads": [5],
-                "createdAt": pa.array([__import__("datetime").datetime(2025, 4, 27, 3, 42)], pa.timestamp("us")),
-            },
-        ),
-        "column 'createdAt' is a timestamp without a time zone",
-    ),
     "Parquet without the id column": (
         lambda d: _parquet(d / "no_id.parquet", {"modelId": ["Qwen/Qwen3-8B"], "downloads": [5]}),
         "'id'",
@@ -109,6 +98,23 @@ def test_bad_input_names_the_problem_exits_non_zero_and_changes_nothing(loaded, 
     assert str(path) in err and why in err, err
     assert "Traceback" not in out + err and "loading" not in out
     assert (_tree(loaded / "landing"), (loaded / "warehouse.duckdb").read_bytes()) == before
+
+
+def test_a_naive_timestamp_column_is_read_as_utc_and_the_message_says_so(loaded, tmp_path, capsys):
+    """Not bad input (the whole-Hub graph issue): the dump imports, its note names the column and says UTC."""
+    path = _parquet(
+        tmp_path / "naive_column.parquet",
+        {
+            "id": ["Qwen/Qwen3-8B"],
+            "downloads": [5],
+            "createdAt": pa.array([__import__("datetime").datetime(2025, 4, 27, 3, 42)], pa.timestamp("us")),
+        },
+        {"fetched_at": FETCHED},
+    )
+    capsys.readouterr()
+    assert cli(["import", "--no-run", str(path)]) == 0
+    notes = [json.loads(m.read_text()).get("note") or "" for m in (loaded / "landing").glob("*/*/manifest.json")]
+    assert any("column 'createdAt' is a timestamp without a time zone: read as UTC" in n for n in notes), notes
 
 
 def test_a_families_file_with_an_org_in_two_families(loaded, tmp_path, monkeypatch, capsys):

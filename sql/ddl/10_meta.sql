@@ -26,8 +26,15 @@ CREATE TABLE IF NOT EXISTS meta.window_loads (
 -- were loaded (meta.snapshot_log.loaded_at) after its last build -- a run killed or failed mid-graph -- is
 -- pending: `hubsignal status` lists it and the next run of its range rebuilds it.
 CREATE TABLE IF NOT EXISTS meta.model_builds (
-    window_start TIMESTAMP NOT NULL PRIMARY KEY,  -- UTC
+    window_start TIMESTAMP NOT NULL,  -- UTC
     window_key   VARCHAR   NOT NULL,
-    built_at     TIMESTAMP NOT NULL,              -- UTC
-    run_id       VARCHAR
+    built_at     TIMESTAMP NOT NULL,  -- UTC
+    run_id       VARCHAR,
+    PRIMARY KEY (window_start)
 );
+
+-- One row that every write replacing a window range updates first (hubsignal/warehouse.py claim_window_writes):
+-- on DuckLake two writers deleting and re-inserting the same windows at once would both insert into a range the
+-- other has not committed yet; updating the same row makes the second commit conflict and retry instead.
+CREATE TABLE IF NOT EXISTS meta.write_claim (n BIGINT NOT NULL);
+INSERT INTO meta.write_claim SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM meta.write_claim);
