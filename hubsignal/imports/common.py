@@ -253,3 +253,41 @@ def provenance(
         "imported_at": now.astimezone(UTC).isoformat(),
         **more,
     }
+
+
+def imported_file_plan(
+    *,
+    source: str,
+    path: Path,
+    sha256: str,
+    files: list[lz.RawFile],
+    observed_at: datetime,
+    observed_at_from: str,
+    now: datetime,
+    importer: str,
+    note: str,
+    manifest: dict[str, Any] | None = None,
+    **provenance_fields: Any,
+) -> WindowPlan:
+    """The plan for one imported input file (or folder): its manifest fields, then the note and provenance."""
+    return WindowPlan(
+        source=source,
+        observed_at=observed_at,
+        files=files,
+        origin=ORIGIN,
+        origin_file=str(path),
+        origin_sha256=sha256,
+        extra={
+            **(manifest or {}),
+            "note": note,
+            "import": provenance(
+                importer=importer,
+                path=path,
+                sha256=sha256,
+                observed_at=observed_at,
+                observed_at_from=observed_at_from,
+                now=now,
+                **provenance_fields,
+            ),
+        },
+    )

@@ -35,7 +35,13 @@ from typing import Any
 from hubsignal import landing as lz
 from hubsignal.families import Families
 from hubsignal.hub.parse import LIST_EXPAND, parse_hub_models
-from hubsignal.imports.common import ORIGIN, ImportRejected, WindowPlan, parse_observed_at, provenance, sha256_file
+from hubsignal.imports.common import (
+    ImportRejected,
+    WindowPlan,
+    imported_file_plan,
+    parse_observed_at,
+    sha256_file,
+)
 from hubsignal.landing import LandedWindow, LandingError, RawFile
 from hubsignal.windows import window_floor, window_key
 
@@ -328,36 +334,27 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
         for org, recs in sorted(per_org.items())
     ]
     absent = [k for k in LIST_EXPAND if k not in present]
-    plan = WindowPlan(
+    plan = imported_file_plan(
         source=SOURCE,
-        observed_at=when,
+        path=path,
+        sha256=sha,
         files=files,
-        origin=ORIGIN,
-        origin_file=str(path),
-        origin_sha256=sha,
-        extra={
-            "orgs": sorted(per_org),
-            "families_version": families.version,
-            "note": f"imported from {path.name}: only the records the dump holds"
-            + (f"; absent fields (NULL): {', '.join(absent)}" if absent else ""),
-            "import": provenance(
-                importer=IMPORTER,
-                path=path,
-                sha256=sha,
-                observed_at=when,
-                observed_at_from=when_from,
-                now=now,
-                format=dump.format,
-                file_date=str(dump.meta["date"]) if "date" in dump.meta else None,
-                file_source=dump.meta.get("source"),
-                records_in_file=dump.n_records or len(dump.records),
-                records_landed=landed,
-                records_untracked_orgs=(dump.n_records or len(by_id)) - landed,
-                exact_duplicates_dropped=duplicates,
-                fields_absent=absent,
-                tracked_orgs_absent=sorted(o for o in families.orgs if o.lower() not in {p.lower() for p in per_org}),
-            ),
-        },
+        observed_at=when,
+        observed_at_from=when_from,
+        now=now,
+        importer=IMPORTER,
+        note=f"imported from {path.name}: only the records the dump holds"
+        + (f"; absent fields (NULL): {', '.join(absent)}" if absent else ""),
+        manifest={"orgs": sorted(per_org), "families_version": families.version},
+        format=dump.format,
+        file_date=str(dump.meta["date"]) if "date" in dump.meta else None,
+        file_source=dump.meta.get("source"),
+        records_in_file=dump.n_records or len(dump.records),
+        records_landed=landed,
+        records_untracked_orgs=(dump.n_records or len(by_id)) - landed,
+        exact_duplicates_dropped=duplicates,
+        fields_absent=absent,
+        tracked_orgs_absent=sorted(o for o in families.orgs if o.lower() not in {p.lower() for p in per_org}),
     )
     _check_parses(plan)
     return [plan, graph_plan(path, dump, sha=sha, observed_at=when, observed_at_from=when_from, now=now)]
@@ -449,27 +446,19 @@ def graph_plan(
     if created and created.startswith("TIMESTAMP") and created != "TIMESTAMP WITH TIME ZONE":
         notes.append("column 'createdAt' is a timestamp without a time zone: read as UTC")
     notes = list(dict.fromkeys(notes))
-    return WindowPlan(
+    return imported_file_plan(
         source=hub_graph.SOURCE,
-        observed_at=observed_at,
+        path=path,
+        sha256=sha,
         files=[lz.RawFile(hub_graph.PARQUET_FILE, body, n, fetched_at=observed_at, as_is=True, received_sha256=sha)],
-        origin=ORIGIN,
-        origin_file=str(path),
-        origin_sha256=sha,
-        extra={
-            "note": f"imported from {path.name}: every model of the dump" + "".join(f"; {x}" for x in notes),
-            "import": provenance(
-                importer=IMPORTER,
-                path=path,
-                sha256=sha,
-                observed_at=observed_at,
-                observed_at_from=observed_at_from,
-                now=now,
-                format=dump.format,
-                records_in_file=n,
-                notes=notes,
-            ),
-        },
+        observed_at=observed_at,
+        observed_at_from=observed_at_from,
+        now=now,
+        importer=IMPORTER,
+        note=f"imported from {path.name}: every model of the dump" + "".join(f"; {x}" for x in notes),
+        format=dump.format,
+        records_in_file=n,
+        notes=notes,
     )
 
 
