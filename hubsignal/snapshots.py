@@ -205,22 +205,19 @@ def snapshot(
                 if source.fields is not None:  # the bodies parsed, so they are readable
                     field_rows += [(source.name, start, f, n) for f, n in sorted(source.fields(window).items())]
                 problems = source.validate(frame, window) if source.validate else []
+                parsed_window = {
+                    "origin": window.origin,
+                    "n_records": frame.height,
+                    "n_files": len(window.files),
+                    "fetched_at": window.fetched_at,
+                    "landing_path": path,
+                    "load_fingerprint": fingerprint,
+                }
                 if problems and overridden.get(key) == fingerprint:
                     log(f"{source.name} {key}: load rules overridden ({'; '.join(problems)})")
                 elif problems:
                     log_rows.append(
-                        report.quarantine(
-                            start,
-                            key,
-                            LOAD_RULES_PREFIX + "; ".join(problems),
-                            warn,
-                            origin=window.origin,
-                            n_records=frame.height,
-                            n_files=len(window.files),
-                            fetched_at=window.fetched_at,
-                            landing_path=path,
-                            load_fingerprint=fingerprint,
-                        )
+                        report.quarantine(start, key, LOAD_RULES_PREFIX + "; ".join(problems), warn, **parsed_window)
                     )
                     continue
                 for note in notes:
@@ -229,19 +226,7 @@ def snapshot(
                     report.notes[key] = notes
                 status = "imported" if window.origin == "imported" else "observed"
                 log_rows.append(
-                    LogRow(
-                        source.name,
-                        start,
-                        key,
-                        status,
-                        origin=window.origin,
-                        n_records=frame.height,
-                        n_files=len(window.files),
-                        fetched_at=window.fetched_at,
-                        landing_path=path,
-                        load_fingerprint=fingerprint,
-                        message="; ".join(notes) or None,
-                    )
+                    LogRow(source.name, start, key, status, message="; ".join(notes) or None, **parsed_window)
                 )
                 frames.append(frame)
                 error_rows += [(source.name, start, key, e.record, e.reason, e.location) for e in errors]

@@ -13,7 +13,13 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from hubsignal.imports.common import ImportRejected, WindowPlan, imported_file_plan, sha256_file
+from hubsignal.imports.common import (
+    ImportedInput,
+    ImportRejected,
+    WindowPlan,
+    imported_file_plan,
+    sha256_file,
+)
 
 IMPORTER = "livebench_release"
 _FILE = re.compile(r"^(table_\d{4}_\d{2}_\d{2}\.csv|categories_\d{4}_\d{2}_\d{2}\.json)$")
@@ -51,18 +57,13 @@ def plan_livebench(path: Path, *, observed_at: datetime | None, now: datetime) -
     origin_sha = sha256_file(path) if path.is_file() else "+".join(f"{n}:{s}" for n, s in sorted(shas.items()))
     files = [RawFile(name, body, _rows(name, body), fetched_at=observed_at) for name, body in sorted(bodies.items())]
     return imported_file_plan(
+        ImportedInput(path, origin_sha, observed_at, "--observed-at", now),
         source=SOURCE,
-        path=path,
-        sha256=origin_sha,
-        files=files,
-        observed_at=observed_at,
-        observed_at_from="--observed-at",
-        now=now,
         importer=IMPORTER,
+        files=files,
         note=f"imported LiveBench release files from {path.name}",
         manifest={"releases": sorted(str(d) for d in parsed.loaded)},
-        files_sha256=shas,
-        parser_notes=parsed.notes[:20],
+        details={"files_sha256": shas, "parser_notes": parsed.notes[:20]},
     )
 
 
