@@ -266,7 +266,26 @@ def version() -> str:
         return "dev"
 
 
-class HttpFetcher:
+class PolicedClient:
+    """What every client of the pipeline shares: one PolicyEngine (pacing, retries, the request count)."""
+
+    def __init__(
+        self,
+        policy: HttpPolicy | None,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        rng: random.Random | None,
+    ):
+        self.policy = policy or HttpPolicy()
+        self._engine = PolicyEngine(self.policy, clock, sleep, rng or random.Random())
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests actually sent by this client (retries included)."""
+        return self._engine.requests_sent
+
+
+class HttpFetcher(PolicedClient):
     """Plain recorded GETs for non-Hub sources (e.g. LiveBench's static files) under the same policy
     as the Hub: per-attempt timeout, retries on 408/429/5xx and network errors honouring
     Retry-After / RateLimit, pacing. Sends no token and no Hub headers."""
@@ -279,13 +298,8 @@ class HttpFetcher:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ):
-        self.policy = policy or HttpPolicy()
-        self._engine = PolicyEngine(self.policy, clock, sleep, rng or random.Random())
+        super().__init__(policy, clock, sleep, rng)
         self._client = policy_client(headers={"User-Agent": f"hubsignal/{version()}"})
-
-    @property
-    def requests_sent(self) -> int:
-        return self._engine.requests_sent
 
     def get_raw(self, url: str) -> RecordedResponse:
         """The final answer to GET url as received, whatever its status (404 included); HttpRequestError

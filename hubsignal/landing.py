@@ -260,28 +260,28 @@ class PartialWindow:
         return self.final
 
 
-def verify_window(landing: Path, source: str, key: str) -> tuple[dict[str, Any], list[Path]]:
-    """(manifest, file paths) of a landed window, every file checked against its sha256 while streamed (never
-    held in memory whole): for loaders that hand the files to DuckDB's own readers."""
-    folder = window_dir(landing, source, key)
+def _complete_manifest(folder: Path) -> dict[str, Any]:
+    """A landed window's manifest; LandingError naming it when it is unreadable or the window is incomplete."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
         raise LandingError(f"{folder / MANIFEST}: unreadable manifest ({exc})") from exc
     if manifest.get("status") != "complete":
         raise LandingError(f"{folder / MANIFEST}: status is {manifest.get('status')!r}, not 'complete'")
+    return manifest
+
+
+def verify_window(landing: Path, source: str, key: str) -> tuple[dict[str, Any], list[Path]]:
+    """(manifest, file paths) of a landed window, every file checked against its sha256 while streamed (never
+    held in memory whole): for loaders that hand the files to DuckDB's own readers."""
+    folder = window_dir(landing, source, key)
+    manifest = _complete_manifest(folder)
     paths = []
     for entry in manifest.get("files", []):
         path = folder / entry["file"]
-        digest = hashlib.sha256()
-        try:
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-        except OSError as exc:
-            raise LandingError(f"{path}: listed in the manifest but unreadable ({exc})") from exc
-        if digest.hexdigest() != entry["sha256"]:
-            raise LandingError(f"{path}: sha256 differs from the manifest (file changed after landing)")
+        problem = _landed_file_problem(path, entry["sha256"])
+        if problem:
+            raise LandingError(problem)
         paths.append(path)
     return manifest, paths
 
@@ -349,12 +349,7 @@ def _fsync_dir(path: Path) -> None:
 def read_window(landing: Path, source: str, key: str) -> LandedWindow:
     """Read a landed window, verifying every file against the sha256 in its manifest."""
     folder = window_dir(landing, source, key)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        raise LandingError(f"{folder / MANIFEST}: unreadable manifest ({exc})") from exc
-    if manifest.get("status") != "complete":
-        raise LandingError(f"{folder / MANIFEST}: status is {manifest.get('status')!r}, not 'complete'")
+    manifest = _complete_manifest(folder)
     window = LandedWindow(folder, manifest)
     for entry in manifest.get("files", []):
         path = folder / entry["file"]
@@ -389,18 +384,25 @@ def file_problems(landing: Path, source: str, key: str) -> list[str]:
         return [f"{folder / MANIFEST}: unreadable manifest ({exc})"]
     problems = []
     for entry in manifest.get("files", []):
-        path = folder / entry["file"]
-        h = hashlib.sha256()
-        try:
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-        except OSError as exc:
-            problems.append(f"{path}: listed in the manifest but unreadable ({exc})")
-            continue
-        if h.hexdigest() != entry["sha256"]:
-            problems.append(f"{path}: sha256 differs from the manifest (file changed after landing)")
+        problem = _landed_file_problem(folder / entry["file"], entry["sha256"])
+        if problem:
+            problems.append(problem)
     return problems
+
+
+def _landed_file_problem(path: Path, manifest_sha256: str) -> str | None:
+    """Why a landed file no longer matches its manifest entry (naming the file), or None when it does.
+    Hashes in blocks: a landed file may be larger than memory."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        return f"{path}: listed in the manifest but unreadable ({exc})"
+    if digest.hexdigest() != manifest_sha256:
+        return f"{path}: sha256 differs from the manifest (file changed after landing)"
+    return None
 
 
 def manifest_sha256(landing: Path, source: str, key: str) -> str:

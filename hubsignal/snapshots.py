@@ -71,6 +71,12 @@ class SnapshotReport:
     record_errors: dict[str, list[lz.RecordError]] = field(default_factory=dict)
     rows: int = 0
 
+    def quarantine(self, start: datetime, key: str, message: str, warn, **log_fields) -> LogRow:
+        """Note a window as quarantined and warn about it; returns its snapshot-log row."""
+        self.quarantined[key] = message
+        warn(f"{self.source} {key}: quarantined: {message}")
+        return LogRow(self.source, start, key, "quarantined", message=message, **log_fields)
+
     def metadata(self) -> dict:
         def sample(keys):
             return ", ".join(keys[:5]) + (f" … (+{len(keys) - 5})" if len(keys) > 5 else "")
@@ -183,21 +189,12 @@ def snapshot(
                     window = lz.read_window(landing, source.name, key)
                     parsed = source.parse(window, start)
                 except (lz.LandingError, ValueError, KeyError) as exc:
-                    report.quarantined[key] = str(exc)
-                    warn(f"{source.name} {key}: quarantined: {exc}")
                     # Files changed since landing: never the load fingerprint, so every run re-reads the window
                     # (cheap: it fails at the hash) and loads it again once the landed bytes are restored.
                     damaged = isinstance(exc, lz.LandingError) and lz.file_problems(landing, source.name, key)
+                    logged = lz.DAMAGED_PREFIX + fingerprint if damaged else fingerprint
                     log_rows.append(
-                        LogRow(
-                            source.name,
-                            start,
-                            key,
-                            "quarantined",
-                            landing_path=path,
-                            load_fingerprint=lz.DAMAGED_PREFIX + fingerprint if damaged else fingerprint,
-                            message=str(exc),
-                        )
+                        report.quarantine(start, key, str(exc), warn, landing_path=path, load_fingerprint=logged)
                     )
                     continue
                 frame, notes, errors = (
@@ -208,26 +205,19 @@ def snapshot(
                 if source.fields is not None:  # the bodies parsed, so they are readable
                     field_rows += [(source.name, start, f, n) for f, n in sorted(source.fields(window).items())]
                 problems = source.validate(frame, window) if source.validate else []
+                parsed_window = {
+                    "origin": window.origin,
+                    "n_records": frame.height,
+                    "n_files": len(window.files),
+                    "fetched_at": window.fetched_at,
+                    "landing_path": path,
+                    "load_fingerprint": fingerprint,
+                }
                 if problems and overridden.get(key) == fingerprint:
                     log(f"{source.name} {key}: load rules overridden ({'; '.join(problems)})")
                 elif problems:
-                    message = LOAD_RULES_PREFIX + "; ".join(problems)
-                    report.quarantined[key] = message
-                    warn(f"{source.name} {key}: quarantined: {message}")
                     log_rows.append(
-                        LogRow(
-                            source.name,
-                            start,
-                            key,
-                            "quarantined",
-                            origin=window.origin,
-                            n_records=frame.height,
-                            n_files=len(window.files),
-                            fetched_at=window.fetched_at,
-                            landing_path=path,
-                            load_fingerprint=fingerprint,
-                            message=message,
-                        )
+                        report.quarantine(start, key, LOAD_RULES_PREFIX + "; ".join(problems), warn, **parsed_window)
                     )
                     continue
                 for note in notes:
@@ -236,19 +226,7 @@ def snapshot(
                     report.notes[key] = notes
                 status = "imported" if window.origin == "imported" else "observed"
                 log_rows.append(
-                    LogRow(
-                        source.name,
-                        start,
-                        key,
-                        status,
-                        origin=window.origin,
-                        n_records=frame.height,
-                        n_files=len(window.files),
-                        fetched_at=window.fetched_at,
-                        landing_path=path,
-                        load_fingerprint=fingerprint,
-                        message="; ".join(notes) or None,
-                    )
+                    LogRow(source.name, start, key, status, message="; ".join(notes) or None, **parsed_window)
                 )
                 frames.append(frame)
                 error_rows += [(source.name, start, key, e.record, e.reason, e.location) for e in errors]
@@ -279,10 +257,7 @@ def _bulk_load(con, source: Source, landing, start: datetime, key: str, path: st
     try:
         manifest, files = lz.verify_window(landing, source.name, key)
     except lz.LandingError as exc:
-        report.quarantined[key] = str(exc)
-        warn(f"{source.name} {key}: quarantined: {exc}")
-        log_row = LogRow(source.name, start, key, "quarantined", landing_path=path, load_fingerprint=fingerprint)
-        log_row.message = str(exc)
+        log_row = report.quarantine(start, key, str(exc), warn, landing_path=path, load_fingerprint=fingerprint)
         replace_windows(con, source.table, [start], None, [log_row], window_column=source.window_column)
         return
     origin = manifest["origin"]

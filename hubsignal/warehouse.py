@@ -49,12 +49,17 @@ class LakeError(RuntimeError):
     """The DuckLake could not be attached (the message names the catalog, never its password or S3 keys)."""
 
 
-def lock_timeout_s() -> float:
-    raw = os.environ.get("HUBSIGNAL_LOCK_TIMEOUT_S", "").strip()
+def _number_setting(name: str, default: float, parse: Callable[[str], float], what: str) -> float:
+    """An environment setting read as a number (`default` when unset); a clear error naming it when malformed."""
+    raw = os.environ.get(name, "").strip()
     try:
-        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT_S
+        return parse(raw) if raw else default
     except ValueError:
-        raise ValueError(f"setting HUBSIGNAL_LOCK_TIMEOUT_S={raw!r} is not a number") from None
+        raise ValueError(f"setting {name}={raw!r} is not {what}") from None
+
+
+def lock_timeout_s() -> float:
+    return _number_setting("HUBSIGNAL_LOCK_TIMEOUT_S", DEFAULT_LOCK_TIMEOUT_S, float, "a number")
 
 
 def connect(
@@ -338,11 +343,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def conflict_retries() -> int:
-    raw = os.environ.get("HUBSIGNAL_CONFLICT_RETRIES", "").strip()
-    try:
-        return int(raw) if raw else DEFAULT_CONFLICT_RETRIES
-    except ValueError:
-        raise ValueError(f"setting HUBSIGNAL_CONFLICT_RETRIES={raw!r} is not an integer") from None
+    return int(_number_setting("HUBSIGNAL_CONFLICT_RETRIES", DEFAULT_CONFLICT_RETRIES, int, "an integer"))
 
 
 def _is_conflict(exc: BaseException) -> bool:

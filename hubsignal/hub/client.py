@@ -20,7 +20,7 @@ from huggingface_hub.utils import _http as _hf_http
 from huggingface_hub.utils import set_client_factory
 from huggingface_hub.utils._pagination import paginate
 
-from hubsignal.http import HttpPolicy, HttpRequestError, PolicyEngine, RecordedResponse, policy_client, version
+from hubsignal.http import HttpPolicy, HttpRequestError, PolicedClient, RecordedResponse, policy_client, version
 
 # Errors the client raises while turning a page into ModelInfo objects (bad JSON, unexpected shapes).
 _DECODE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
@@ -46,7 +46,7 @@ def install() -> None:
             set_client_factory(_client_factory)
 
 
-class HubClient:
+class HubClient(PolicedClient):
     """Hub access for the pipeline: raw pages/responses through the real HfApi, under HttpPolicy."""
 
     def __init__(
@@ -59,18 +59,12 @@ class HubClient:
         rng: random.Random | None = None,
     ):
         """token=None lets huggingface_hub use HF_TOKEN / the stored login. clock/sleep/rng: for tests."""
-        self.policy = policy or HttpPolicy()
-        self._engine = PolicyEngine(self.policy, clock, sleep, rng or random.Random())
+        super().__init__(policy, clock, sleep, rng)
         self._api = HfApi(
             endpoint=self.policy.endpoint.rstrip("/"), token=token, library_name="hubsignal", library_version=version()
         )
         _telemetry_off()
         install()
-
-    @property
-    def requests_sent(self) -> int:
-        """HTTP requests actually sent by this client (retries included)."""
-        return self._engine.requests_sent
 
     @contextmanager
     def _call(self) -> Iterator[list[RecordedResponse]]:

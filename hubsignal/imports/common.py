@@ -237,19 +237,50 @@ def apply_plans(
     return outcome
 
 
-def provenance(
-    *, importer: str, path: Path, sha256: str, observed_at: datetime, observed_at_from: str, now: datetime, **more: Any
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ImportedInput:
+    """One input file (or folder) being imported: what it is and when its data was observed."""
+
+    path: Path
+    sha256: str
+    observed_at: datetime  # aware UTC
+    observed_at_from: str  # what set observed_at: a field of the file, `--observed-at`, the window's manifest, ...
+    now: datetime
+
+
+def provenance(importer: str, imported: ImportedInput, **more: Any) -> dict[str, Any]:
     """The manifest's `import` block: where the data came from and how it was placed."""
     return {
         "importer": importer,
         "importer_version": IMPORTER_VERSION,
         "observation": "imported",  # vs "observed live": this pipeline did not fetch it itself
-        "origin_file": str(path),
-        "origin_sha256": sha256,
-        "origin_bytes": path.stat().st_size if path.is_file() else None,
-        "observed_at": observed_at.isoformat(),
-        "observed_at_from": observed_at_from,
-        "imported_at": now.astimezone(UTC).isoformat(),
+        "origin_file": str(imported.path),
+        "origin_sha256": imported.sha256,
+        "origin_bytes": imported.path.stat().st_size if imported.path.is_file() else None,
+        "observed_at": imported.observed_at.isoformat(),
+        "observed_at_from": imported.observed_at_from,
+        "imported_at": imported.now.astimezone(UTC).isoformat(),
         **more,
     }
+
+
+def imported_file_plan(
+    imported: ImportedInput,
+    *,
+    source: str,
+    importer: str,
+    files: list[lz.RawFile],
+    note: str,
+    manifest: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> WindowPlan:
+    """The plan for one imported input: `manifest` fields, then the note and the provenance (with `details`)."""
+    return WindowPlan(
+        source=source,
+        observed_at=imported.observed_at,
+        files=files,
+        origin=ORIGIN,
+        origin_file=str(imported.path),
+        origin_sha256=imported.sha256,
+        extra={**(manifest or {}), "note": note, "import": provenance(importer, imported, **(details or {}))},
+    )

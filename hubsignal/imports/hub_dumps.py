@@ -35,7 +35,14 @@ from typing import Any
 from hubsignal import landing as lz
 from hubsignal.families import Families
 from hubsignal.hub.parse import LIST_EXPAND, parse_hub_models
-from hubsignal.imports.common import ORIGIN, ImportRejected, WindowPlan, parse_observed_at, provenance, sha256_file
+from hubsignal.imports.common import (
+    ImportedInput,
+    ImportRejected,
+    WindowPlan,
+    imported_file_plan,
+    parse_observed_at,
+    sha256_file,
+)
 from hubsignal.landing import LandedWindow, LandingError, RawFile
 from hubsignal.windows import window_floor, window_key
 
@@ -287,6 +294,7 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
     if not (dump.n_records or dump.records):
         raise ImportRejected(f"{path}: the dump holds no model record")
     when, when_from = _observed_at(dump, observed_at, now)
+    imported = ImportedInput(path, sha, when, when_from, now)
 
     # Per-record checks first (they name the record); then the graph's check of every record by DuckDB.
     by_id: dict[str, tuple[str, dict]] = {}
@@ -315,7 +323,7 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
             per_org.setdefault(org, []).append(rec)
     landed = sum(len(v) for v in per_org.values())
     if not landed:  # a whole-Hub dump without any tracked org's model still feeds the graph
-        graph = graph_plan(path, dump, sha=sha, observed_at=when, observed_at_from=when_from, now=now)
+        graph = graph_plan(dump, imported)
         graph.extra["note"] += f"; none of its models belongs to a tracked org ({families.source})"
         return [graph]
     files = [
@@ -323,44 +331,33 @@ def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | Non
             f"{org}.p0001.json",
             json.dumps(recs, separators=(",", ":"), ensure_ascii=False).encode(),
             len(recs),
-            fetched_at=when,
+            fetched_at=imported.observed_at,
         )
         for org, recs in sorted(per_org.items())
     ]
     absent = [k for k in LIST_EXPAND if k not in present]
-    plan = WindowPlan(
+    plan = imported_file_plan(
+        imported,
         source=SOURCE,
-        observed_at=when,
+        importer=IMPORTER,
         files=files,
-        origin=ORIGIN,
-        origin_file=str(path),
-        origin_sha256=sha,
-        extra={
-            "orgs": sorted(per_org),
-            "families_version": families.version,
-            "note": f"imported from {path.name}: only the records the dump holds"
-            + (f"; absent fields (NULL): {', '.join(absent)}" if absent else ""),
-            "import": provenance(
-                importer=IMPORTER,
-                path=path,
-                sha256=sha,
-                observed_at=when,
-                observed_at_from=when_from,
-                now=now,
-                format=dump.format,
-                file_date=str(dump.meta["date"]) if "date" in dump.meta else None,
-                file_source=dump.meta.get("source"),
-                records_in_file=dump.n_records or len(dump.records),
-                records_landed=landed,
-                records_untracked_orgs=(dump.n_records or len(by_id)) - landed,
-                exact_duplicates_dropped=duplicates,
-                fields_absent=absent,
-                tracked_orgs_absent=sorted(o for o in families.orgs if o.lower() not in {p.lower() for p in per_org}),
-            ),
+        note=f"imported from {path.name}: only the records the dump holds"
+        + (f"; absent fields (NULL): {', '.join(absent)}" if absent else ""),
+        manifest={"orgs": sorted(per_org), "families_version": families.version},
+        details={
+            "format": dump.format,
+            "file_date": str(dump.meta["date"]) if "date" in dump.meta else None,
+            "file_source": dump.meta.get("source"),
+            "records_in_file": dump.n_records or len(dump.records),
+            "records_landed": landed,
+            "records_untracked_orgs": (dump.n_records or len(by_id)) - landed,
+            "exact_duplicates_dropped": duplicates,
+            "fields_absent": absent,
+            "tracked_orgs_absent": sorted(o for o in families.orgs if o.lower() not in {p.lower() for p in per_org}),
         },
     )
     _check_parses(plan)
-    return [plan, graph_plan(path, dump, sha=sha, observed_at=when, observed_at_from=when_from, now=now)]
+    return [plan, graph_plan(dump, imported)]
 
 
 _GRAPH_STRUCT = (
@@ -386,9 +383,7 @@ def _graph_source(path: Path, fmt: str) -> str:
     return f"read_json({quoted}, format = '{shape}', columns = {columns})"
 
 
-def graph_plan(
-    path: Path, dump: Dump, *, sha: str, observed_at: datetime, observed_at_from: str, now: datetime
-) -> WindowPlan:
+def graph_plan(dump: Dump, imported: ImportedInput) -> WindowPlan:
     """The dump's `hub_graph` window: every model with the graph's fields, written by DuckDB as one Parquet
     file (zstd) with the API's field names; the manifest keeps the sha256 of the file as received."""
     import tempfile
@@ -396,6 +391,8 @@ def graph_plan(
     import duckdb
 
     from hubsignal.hub import graph as hub_graph
+
+    path = imported.path
 
     con = duckdb.connect()
     try:
@@ -449,27 +446,18 @@ def graph_plan(
     if created and created.startswith("TIMESTAMP") and created != "TIMESTAMP WITH TIME ZONE":
         notes.append("column 'createdAt' is a timestamp without a time zone: read as UTC")
     notes = list(dict.fromkeys(notes))
-    return WindowPlan(
+    sha = imported.sha256
+    return imported_file_plan(
+        imported,
         source=hub_graph.SOURCE,
-        observed_at=observed_at,
-        files=[lz.RawFile(hub_graph.PARQUET_FILE, body, n, fetched_at=observed_at, as_is=True, received_sha256=sha)],
-        origin=ORIGIN,
-        origin_file=str(path),
-        origin_sha256=sha,
-        extra={
-            "note": f"imported from {path.name}: every model of the dump" + "".join(f"; {x}" for x in notes),
-            "import": provenance(
-                importer=IMPORTER,
-                path=path,
-                sha256=sha,
-                observed_at=observed_at,
-                observed_at_from=observed_at_from,
-                now=now,
-                format=dump.format,
-                records_in_file=n,
-                notes=notes,
-            ),
-        },
+        importer=IMPORTER,
+        files=[
+            lz.RawFile(
+                hub_graph.PARQUET_FILE, body, n, fetched_at=imported.observed_at, as_is=True, received_sha256=sha
+            )
+        ],
+        note=f"imported from {path.name}: every model of the dump" + "".join(f"; {x}" for x in notes),
+        details={"format": dump.format, "records_in_file": n, "notes": notes},
     )
 
 

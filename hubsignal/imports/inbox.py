@@ -96,7 +96,6 @@ def process_inbox(
                 landing=landing,
                 families=families,
                 observed_at=observed_at,
-                replace=False,
                 now=now,
                 partitions_start=partitions_start,
             )

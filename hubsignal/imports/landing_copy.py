@@ -20,7 +20,15 @@ from pathlib import Path
 
 from hubsignal import landing as lz
 from hubsignal.hub.parse import parse_children, parse_hub_models
-from hubsignal.imports.common import ORIGIN, ImportRejected, WindowPlan, parse_observed_at, provenance, walk_windows
+from hubsignal.imports.common import (
+    ORIGIN,
+    ImportedInput,
+    ImportRejected,
+    WindowPlan,
+    parse_observed_at,
+    provenance,
+    walk_windows,
+)
 
 IMPORTER = "landing_zone"
 SYNTHETIC = "synthetic_sample"
@@ -79,15 +87,9 @@ def plan_window(folder: Path, *, now: datetime) -> WindowPlan:
     original_origin = manifest.get("origin")
     sha = hashlib.sha256(raw_manifest).hexdigest()
     extra = {k: v for k, v in manifest.items() if k not in _OWN and k != "import"}
+    imported = ImportedInput(folder / lz.MANIFEST, sha, observed, "the window's manifest", now)
     extra["import"] = provenance(
-        importer=IMPORTER,
-        path=folder / lz.MANIFEST,
-        sha256=sha,
-        observed_at=observed,
-        observed_at_from="the window's manifest",
-        now=now,
-        original_origin=original_origin,
-        previous_import=manifest.get("import"),
+        IMPORTER, imported, original_origin=original_origin, previous_import=manifest.get("import")
     )
     plan = WindowPlan(
         source=source,

@@ -13,7 +13,13 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from hubsignal.imports.common import ORIGIN, ImportRejected, WindowPlan, provenance, sha256_file
+from hubsignal.imports.common import (
+    ImportedInput,
+    ImportRejected,
+    WindowPlan,
+    imported_file_plan,
+    sha256_file,
+)
 
 IMPORTER = "livebench_release"
 _FILE = re.compile(r"^(table_\d{4}_\d{2}_\d{2}\.csv|categories_\d{4}_\d{2}_\d{2}\.json)$")
@@ -50,27 +56,14 @@ def plan_livebench(path: Path, *, observed_at: datetime | None, now: datetime) -
     shas = {name: sha256_file(path / name if path.is_dir() else path) for name in bodies}
     origin_sha = sha256_file(path) if path.is_file() else "+".join(f"{n}:{s}" for n, s in sorted(shas.items()))
     files = [RawFile(name, body, _rows(name, body), fetched_at=observed_at) for name, body in sorted(bodies.items())]
-    return WindowPlan(
+    return imported_file_plan(
+        ImportedInput(path, origin_sha, observed_at, "--observed-at", now),
         source=SOURCE,
-        observed_at=observed_at,
+        importer=IMPORTER,
         files=files,
-        origin=ORIGIN,
-        origin_file=str(path),
-        origin_sha256=origin_sha,
-        extra={
-            "releases": sorted(str(d) for d in parsed.loaded),
-            "note": f"imported LiveBench release files from {path.name}",
-            "import": provenance(
-                importer=IMPORTER,
-                path=path,
-                sha256=origin_sha,
-                observed_at=observed_at,
-                observed_at_from="--observed-at",
-                now=now,
-                files_sha256=shas,
-                parser_notes=parsed.notes[:20],
-            ),
-        },
+        note=f"imported LiveBench release files from {path.name}",
+        manifest={"releases": sorted(str(d) for d in parsed.loaded)},
+        details={"files_sha256": shas, "parser_notes": parsed.notes[:20]},
     )
 
 

@@ -24,6 +24,14 @@ COLORS = {LEGACY_SELF: "#d62728", LEGACY_THIRD: "#ff9896", LIVEBENCH: "#1f77b4"}
 STATUS_COLORS = {"observed": "#2ca02c", "imported": "#1f77b4", "missing": "#bbbbbb", "quarantined": "#d62728"}
 
 
+def _labelled_bars(base: alt.Chart, field: str, *, label_format: str, color: str, width: int) -> alt.Chart:
+    """Horizontal bars with each bar's value written at its end."""
+    return (
+        base.mark_bar(color=color)
+        + base.mark_text(align="left", dx=3).encode(text=alt.Text(field, format=label_format))
+    ).properties(width=width)
+
+
 def _values(rows: list[dict]) -> list[dict]:
     """JSON-ready copies of the rows (dates as ISO strings, decimals as floats)."""
     out = []
@@ -101,10 +109,7 @@ def family_gap(rows: list[dict]) -> alt.Chart | None:
         y=alt.Y("family:N", sort="-x", title=None),
         x=alt.X("mean_gap_pp:Q", title="mean legacy − LiveBench gap (points)"),
     )
-    return (
-        base.mark_bar(color="#d62728")
-        + base.mark_text(align="left", dx=3).encode(text=alt.Text("mean_gap_pp:Q", format=".1f"))
-    ).properties(width=WIDTH - 160)
+    return _labelled_bars(base, "mean_gap_pp:Q", label_format=".1f", color="#d62728", width=WIDTH - 160)
 
 
 def cumulative_downloads(rows: list[dict], overtakes: list[dict]) -> alt.Chart | None:
@@ -142,10 +147,7 @@ def share_30d(rows: list[dict]) -> alt.Chart | None:
         y=alt.Y("family:N", sort="-x", title=None),
         x=alt.X("share_30d:Q", title="share of the tracked families' 30-day downloads", axis=alt.Axis(format="%")),
     )
-    return (
-        base.mark_bar(color="#1f77b4")
-        + base.mark_text(align="left", dx=3).encode(text=alt.Text("share_30d:Q", format=".1%"))
-    ).properties(width=WIDTH - 160)
+    return _labelled_bars(base, "share_30d:Q", label_format=".1%", color="#1f77b4", width=WIDTH - 160)
 
 
 def leader_vs_next_eight(rows: list[dict]) -> alt.Chart | None:
@@ -160,10 +162,7 @@ def leader_vs_next_eight(rows: list[dict]) -> alt.Chart | None:
         y=alt.Y("who:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("downloads_30d:Q", title="30-day downloads", axis=alt.Axis(format="~s")),
     )
-    return (
-        base.mark_bar(color="#9467bd")
-        + base.mark_text(align="left", dx=3).encode(text=alt.Text("downloads_30d:Q", format=".3~s"))
-    ).properties(width=WIDTH - 200)
+    return _labelled_bars(base, "downloads_30d:Q", label_format=".3~s", color="#9467bd", width=WIDTH - 200)
 
 
 def derivatives(rows: list[dict]) -> alt.Chart | None:

@@ -51,28 +51,46 @@ class Suite:
 # -------------------------------------------------------------------------------------------- suites
 
 
+_ORIGINS = ["live", "synthetic_sample", "imported"]  # every origin a raw row can have
+
+
+def _known_origin(e):
+    return e.ExpectColumnValuesToBeInSet(column="origin", value_set=_ORIGINS)
+
+
+def _not_null(e, *columns: str) -> list:
+    return [e.ExpectColumnValuesToNotBeNull(column=c) for c in columns]
+
+
+def _at_least(e, column_a: str, column_b: str):
+    """column_a >= column_b wherever both are set."""
+    return e.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=column_a, column_B=column_b, or_equal=True, ignore_row_if="either_value_is_missing"
+    )
+
+
+def _one_row_per_window_and(e, key: str) -> list:
+    """A non-empty batch, one row per (window_start, key), the key always set."""
+    return [
+        e.ExpectTableRowCountToBeBetween(min_value=1),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["window_start", key]),
+        e.ExpectColumnValuesToNotBeNull(column=key),
+    ]
+
+
 def _hub_models(gx) -> list:
     e = gx.expectations
     return [
-        e.ExpectTableRowCountToBeBetween(min_value=1),
-        e.ExpectCompoundColumnsToBeUnique(column_list=["window_start", "model_id"]),
-        e.ExpectColumnValuesToNotBeNull(column="model_id"),
+        *_one_row_per_window_and(e, "model_id"),
         e.ExpectColumnValuesToMatchRegex(column="model_id", regex=r"^[^/\s]+/[^/\s]+$"),
         e.ExpectColumnValuesToNotBeNull(column="snapshot_ts"),
         e.ExpectColumnValuesToBeBetween(column="downloads_30d", min_value=0),
         e.ExpectColumnValuesToBeBetween(column="downloads_all_time", min_value=0),
         e.ExpectColumnValuesToBeBetween(column="likes", min_value=0),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="downloads_all_time",
-            column_B="downloads_30d",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="snapshot_ts", column_B="created_at", or_equal=True, ignore_row_if="either_value_is_missing"
-        ),
+        _at_least(e, "downloads_all_time", "downloads_30d"),
+        _at_least(e, "snapshot_ts", "created_at"),
         e.ExpectColumnValuesToBeInSet(column="gated", value_set=["false", "auto", "manual"]),
-        e.ExpectColumnValuesToBeInSet(column="origin", value_set=["live", "synthetic_sample", "imported"]),
+        _known_origin(e),
     ]
 
 
@@ -80,41 +98,30 @@ def _livebench_scores(gx) -> list:
     e = gx.expectations
     return [
         e.ExpectCompoundColumnsToBeUnique(column_list=["fetched_window", "release_date", "model", "task"]),
-        e.ExpectColumnValuesToNotBeNull(column="model"),
-        e.ExpectColumnValuesToNotBeNull(column="task"),
+        *_not_null(e, "model", "task", "category"),
         e.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
-        e.ExpectColumnValuesToNotBeNull(column="category"),
-        e.ExpectColumnValuesToBeInSet(column="origin", value_set=["live", "synthetic_sample", "imported"]),
+        _known_origin(e),
     ]
 
 
 def _legacy_scores(gx) -> list:
     e = gx.expectations
     return [
-        e.ExpectColumnValuesToNotBeNull(column="source_model"),
-        e.ExpectColumnValuesToNotBeNull(column="benchmark"),
+        *_not_null(e, "source_model", "benchmark", "observed_at"),
         e.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
-        e.ExpectColumnValuesToNotBeNull(column="observed_at"),
-        e.ExpectColumnValuesToBeInSet(column="origin", value_set=["live", "synthetic_sample", "imported"]),
+        _known_origin(e),
     ]
 
 
 def _family_downloads(gx) -> list:
     e = gx.expectations
     return [
-        e.ExpectTableRowCountToBeBetween(min_value=1),
-        e.ExpectCompoundColumnsToBeUnique(column_list=["window_start", "family"]),
-        e.ExpectColumnValuesToNotBeNull(column="family"),
+        *_one_row_per_window_and(e, "family"),
         e.ExpectColumnValuesToBeBetween(column="n_models", min_value=1),
         e.ExpectColumnValuesToBeBetween(column="downloads_30d", min_value=0),
         e.ExpectColumnValuesToBeBetween(column="share_30d", min_value=0, max_value=1),
         e.ExpectColumnValuesToBeBetween(column="rank_30d", min_value=1),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="downloads_all_time",
-            column_B="downloads_30d",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
+        _at_least(e, "downloads_all_time", "downloads_30d"),
     ]
 
 
@@ -123,12 +130,7 @@ def _family_downloads_adjusted(gx) -> list:
     return [
         e.ExpectCompoundColumnsToBeUnique(column_list=["window_start", "family"]),
         e.ExpectColumnValuesToBeBetween(column="downloads_30d_adjusted", min_value=0),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="downloads_30d",
-            column_B="downloads_30d_adjusted",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
+        _at_least(e, "downloads_30d", "downloads_30d_adjusted"),
         e.ExpectColumnValuesToBeBetween(column="share_30d_adjusted", min_value=0, max_value=1),
     ]
 
@@ -141,9 +143,7 @@ def _family_derivatives(gx) -> list:
             column="relation", value_set=["finetune", "adapter", "quantized", "merge", "any"]
         ),
         e.ExpectColumnValuesToBeBetween(column="n_derivatives", min_value=0),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="n_children", column_B="n_derivatives", or_equal=True, ignore_row_if="either_value_is_missing"
-        ),
+        _at_least(e, "n_children", "n_derivatives"),
     ]
 
 

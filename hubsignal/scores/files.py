@@ -152,6 +152,12 @@ class _Errors:
     def add(self, line: int, column: str, why: str) -> None:
         self.items.append(f"line {line}, column {column!r}: {why}")
 
+    def add_if_empty(self, line: int, **cells: str) -> None:
+        """An "empty" error for each of these (column=stripped value) cells that is empty, in the order given."""
+        for column, value in cells.items():
+            if not value:
+                self.add(line, column, "empty")
+
     def check(self) -> None:
         if self.items:
             more = f" (+{len(self.items) - MAX_ERRORS} more)" if len(self.items) > MAX_ERRORS else ""
@@ -194,10 +200,7 @@ def adapt_generic_csv(files: dict[str, bytes], main: str) -> tuple[pl.DataFrame,
         score = to_number(rec["score"])
         reported = to_bool(rec["self_reported"])
         day = to_date(rec["reported_on"]) if rec["reported_on"].strip() else None
-        if not model:
-            errors.add(line, "model", "empty")
-        if not bench:
-            errors.add(line, "benchmark", "empty")
+        errors.add_if_empty(line, model=model, benchmark=bench)
         if score is None:
             errors.add(line, "score", f"{rec['score']!r} is not a number")
         elif not 0 <= score <= 100:
@@ -248,10 +251,7 @@ def adapt_llm_stats(files: dict[str, bytes], main: str) -> tuple[pl.DataFrame, l
         model, bench = rec["model_id"].strip(), rec["benchmark_id"].strip()
         value = to_number(rec["score"])
         reported = to_bool(rec["is_self_reported"])
-        if not model:
-            errors.add(line, "model_id", "empty")
-        if not bench:
-            errors.add(line, "benchmark_id", "empty")
+        errors.add_if_empty(line, model_id=model, benchmark_id=bench)
         if value is None:
             errors.add(line, "score", f"{rec['score']!r} is not a number")
         if reported is None:
