@@ -1,6 +1,6 @@
 """raw/model_cards: the README.md of each family's most downloaded models, classified."""
 
-from assets.hub import raw_hub_models
+from assets.hub import live_hub_fetch, raw_hub_models
 from assets.snapshot_assets import snapshot_asset
 from hubsignal.cards import fetch as cards_fetch
 from hubsignal.families import load_families
@@ -13,16 +13,14 @@ def _fetch(context, resource, settings, start):
     families = load_families(settings.families_file)
     chosen = top_models_in_window(settings.landing, start, families, settings.cards_top_n)
     previous_key, previous = cards_fetch.previous_cards(settings.landing, window_key(start))
-    client = resource.hub_client()
     context.log.info(f"model cards of {len(chosen)} models (previous card snapshot: {previous_key or 'none'})")
-    files, extra = cards_fetch.fetch_cards(client, chosen, previous, log=context.log.info)
-    return files, {
-        **extra,
-        "top_n": settings.cards_top_n,
-        "families_version": families.version,
-        "previous_window": previous_key,
-        "requests_sent": client.requests_sent,
-    }
+    about = {"top_n": settings.cards_top_n, "families_version": families.version, "previous_window": previous_key}
+
+    def fetch(client):
+        files, extra = cards_fetch.fetch_cards(client, chosen, previous, log=context.log.info)
+        return files, {**extra, **about}
+
+    return live_hub_fetch(resource, fetch)
 
 
 raw_model_cards = snapshot_asset(

@@ -11,16 +11,20 @@ from hubsignal.sources import HUB_CHILDREN, HUB_GRAPH, HUB_MODELS
 from hubsignal.windows import window_index, window_key
 
 
+def live_hub_fetch(resource, fetch):
+    """A live fetch with a fresh Hub client: `fetch(client)` returns (files, extra metadata); the metadata
+    ends with the number of requests the client sent."""
+    client = resource.hub_client()
+    files, extra = fetch(client)
+    return files, {**extra, "requests_sent": client.requests_sent}
+
+
 def _fetch_models(context, resource, settings, start):
     families = load_families(settings.families_file)
-    client = resource.hub_client()
-    files = fetch_hub_models(client, families.orgs, log=context.log.info)
-    return files, {
-        "orgs": families.orgs,
-        "expand": parse.LIST_EXPAND,
-        "families_version": families.version,
-        "requests_sent": client.requests_sent,
-    }
+    extra = {"orgs": families.orgs, "expand": parse.LIST_EXPAND, "families_version": families.version}
+    return live_hub_fetch(
+        resource, lambda client: (fetch_hub_models(client, families.orgs, log=context.log.info), extra)
+    )
 
 
 raw_hub_models = snapshot_asset(
@@ -35,15 +39,13 @@ raw_hub_models = snapshot_asset(
 
 
 def _fetch_children(context, resource, settings, start):
-    chosen = top_models_in_window(
-        settings.landing, start, load_families(settings.families_file), settings.children_top_n
-    )
-    client = resource.hub_client()
+    families = load_families(settings.families_file)
+    chosen = top_models_in_window(settings.landing, start, families, settings.children_top_n)
     context.log.info(f"counting children of {len(chosen)} models")
-    return [fetch_children(client, chosen, log=context.log.info)], {
-        "top_n": settings.children_top_n,
-        "requests_sent": client.requests_sent,
-    }
+    return live_hub_fetch(
+        resource,
+        lambda client: ([fetch_children(client, chosen, log=context.log.info)], {"top_n": settings.children_top_n}),
+    )
 
 
 raw_hub_children_counts = snapshot_asset(

@@ -6,13 +6,6 @@
 -- The rule is the partial_crawl macro (sql/ddl/60_shared_rules.sql): families by in_family on the raw rows,
 -- only windows we crawled ourselves, compared with the previous accepted one within 7 days. A genuine drop
 -- (repos deleted) is accepted once with `hubsignal release`.
-SELECT
-    window_start,
-    family,
-    strftime(previous_window, '%Y-%m-%d-%H:%M') AS previous_window,
-    previous_n_models,
-    n_models,
-    previous_total AS previous_all_time,
-    total AS downloads_all_time
+SELECT * RENAME (previous_total AS previous_all_time, total AS downloads_all_time)
 FROM partial_crawl('hub_models', 'downloads_all_time', $window_start, $window_end)
 ORDER BY window_start, family

@@ -137,7 +137,8 @@ ASOF JOIN accepted AS a
 -- column of raw.<src>) in each checked window against its previous accepted crawled window. A family of the
 -- previous window that vanished counts 0 models and 0. Offending: models down by more than 20% and 2+, or
 -- the total down by more than 20%. Families by in_family on the raw rows, so that quarantined windows are
--- judged again on every run; patterns are matched once per model.
+-- judged again on every run; patterns are matched once per model. Columns: window_start, family,
+-- previous_window (as text), previous_n_models, n_models, previous_total, total (each check renames the last two).
 CREATE OR REPLACE MACRO partial_crawl(src, measure, ws, we) AS TABLE
 WITH pairs AS (
     SELECT * FROM previous_accepted_windows(src, ws, we, true)
@@ -164,7 +165,7 @@ compared AS (
     SELECT
         p.window_start,
         b.family,
-        p.previous_window,
+        strftime(p.previous_window, '%Y-%m-%d-%H:%M') AS previous_window,
         b.n_models AS previous_n_models,
         coalesce(c.n_models, 0) AS n_models,
         b.total AS previous_total,
@@ -214,3 +215,19 @@ SELECT
     array_to_string(disappeared, ', ') AS fields_disappeared
 FROM compared
 WHERE len(appeared) > 0 OR len(disappeared) > 0;
+
+-- Each observed window in [ws, we) with the observed window before it (prev_window_start: it may precede ws;
+-- NULL for the first one ever). `observed`: the list of observed windows, built by the model from the tables
+-- it names, so that the SQL reader still sees what the model reads.
+CREATE OR REPLACE MACRO observed_with_previous(observed, ws, we) AS TABLE
+WITH candidates AS (
+    SELECT unnest(observed) AS window_start
+)
+SELECT window_start, prev_window_start
+FROM (
+    SELECT window_start, lag(window_start) OVER (ORDER BY window_start) AS prev_window_start
+    FROM candidates
+    WHERE window_start >= (SELECT coalesce(max(window_start) FILTER (WHERE window_start < ws), ws) FROM candidates)
+        AND window_start < we
+)
+WHERE window_start >= ws;

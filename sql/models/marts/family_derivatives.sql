@@ -33,18 +33,11 @@ WITH observed AS (
         ON m.source = 'hub_models' AND m.window_start = c.window_start
     WHERE c.source = 'hub_children_counts'
 ),
-bounds AS (
-    SELECT coalesce(max(window_start) FILTER (WHERE window_start < $window_start), $window_start) AS read_from
-    FROM observed
+windows AS (  -- each observed window of the run and the observed window before it (may precede the run)
+    SELECT * FROM observed_with_previous((SELECT list(window_start) FROM observed), $window_start, $window_end)
 ),
-windows AS (
-    SELECT window_start, prev_window_start
-    FROM (
-        SELECT window_start, lag(window_start) OVER (ORDER BY window_start) AS prev_window_start
-        FROM observed
-        WHERE window_start >= (SELECT read_from FROM bounds) AND window_start < $window_end
-    )
-    WHERE window_start >= $window_start
+bounds AS (  -- the first window read: the observed window before the run's first one
+    SELECT min(coalesce(prev_window_start, window_start)) AS read_from FROM windows
 ),
 read_windows AS (  -- the run's windows and their previous observed windows: all this model reads
     SELECT window_start FROM windows

@@ -21,18 +21,11 @@ WITH observed AS (
     FROM meta.accepted_windows
     WHERE source = 'hub_models'
 ),
-bounds AS (
-    SELECT coalesce(max(window_start) FILTER (WHERE window_start < $window_start), $window_start) AS read_from
-    FROM observed
-),
 windows AS (  -- each observed window of the run and the observed window before it (may precede the run)
-    SELECT window_start, prev_window_start
-    FROM (
-        SELECT window_start, lag(window_start) OVER (ORDER BY window_start) AS prev_window_start
-        FROM observed
-        WHERE window_start >= (SELECT read_from FROM bounds) AND window_start < $window_end
-    )
-    WHERE window_start >= $window_start
+    SELECT * FROM observed_with_previous((SELECT list(window_start) FROM observed), $window_start, $window_end)
+),
+bounds AS (  -- the first window read: the observed window before the run's first one
+    SELECT min(coalesce(prev_window_start, window_start)) AS read_from FROM windows
 ),
 models AS (
     SELECT window_start, family, families_version, model_id, created_at, downloads_all_time, downloads_30d
