@@ -13,7 +13,6 @@ from the fake Hub on 127.0.0.1 (tests/fakes/fake_hub.py) through the real huggin
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import os
 import random
@@ -25,7 +24,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -33,6 +31,7 @@ sys.path.insert(0, str(PROJECT))
 
 from hubsignal import landing as lz  # noqa: E402
 from tests.checksum import duplicate_rows, table_checksums  # noqa: E402
+from tests.snapshot_runs import full_disk_open, refetch_landed, run_loader  # noqa: E402
 
 HUBSIGNAL = str(Path(sys.executable).parent / "hubsignal")
 ACCEPTED = ("observed", "imported")
@@ -222,7 +221,6 @@ def live_fetch_trials(fig: Figures, root: Path, faults, trials: int, gzip: bool 
     from hubsignal.hub.client import HubClient
     from hubsignal.hub.fetch import fetch_hub_models
     from hubsignal.settings import DEFAULT_FAMILIES_FILE
-    from hubsignal.snapshots import snapshot
     from hubsignal.sources import HUB_MODELS
     from hubsignal.windows import latest_closed_window
     from tests.fakes.fake_hub import FakeHub
@@ -240,18 +238,15 @@ def live_fetch_trials(fig: Figures, root: Path, faults, trials: int, gzip: bool 
             while attempts < 4:
                 attempts += 1
                 client = HubClient(policy)
-                report = snapshot(
+                report = run_loader(
                     HUB_MODELS,
                     [window],
-                    landing=home / "landing",
-                    warehouse=home / "warehouse.duckdb",
+                    home,
                     live_window=window,
                     fetch=lambda w, c=client: (
                         fetch_hub_models(c, families.orgs, log=lambda _: None),
                         {"orgs": families.orgs},
                     ),
-                    log=lambda _: None,
-                    now=lambda: datetime.now(UTC),
                 )
                 if not report.fetch_failed:
                     break
@@ -283,20 +278,9 @@ def sample(home: Path, n_windows: int) -> list[str]:
 
 
 def load(home: Path, keys: list[str]):
-    from hubsignal.snapshots import snapshot
     from hubsignal.sources import HUB_MODELS
-    from hubsignal.windows import parse_window_key
 
-    return snapshot(
-        HUB_MODELS,
-        [parse_window_key(k) for k in keys],
-        landing=home / "landing",
-        warehouse=home / "warehouse.duckdb",
-        live_window=None,
-        fetch=None,
-        log=lambda _: None,
-        now=lambda: datetime.now(UTC),
-    )
+    return run_loader(HUB_MODELS, keys, home)
 
 
 def changed_file_trials(fig: Figures, root: Path, trials: int, rng) -> None:
@@ -326,8 +310,6 @@ def changed_file_trials(fig: Figures, root: Path, trials: int, rng) -> None:
 def disk_full_trials(fig: Figures, root: Path, trials: int, rng) -> None:
     """OSError(ENOSPC) part-way through landing a window: nothing lands, no temp folder stays, the window is
     not recorded as observed; once space is back the next attempt lands and loads it."""
-    import builtins
-
     from hubsignal.windows import parse_window_key
 
     for _ in range(trials):
@@ -335,34 +317,15 @@ def disk_full_trials(fig: Figures, root: Path, trials: int, rng) -> None:
         src = root / "src"
         shutil.rmtree(src, ignore_errors=True)
         keys = sample(src, 1)
-        window = lz.read_window(src / "landing", "hub_models", keys[0])
-        files = [lz.RawFile(e["file"].removesuffix(".gz"), body, e["n_records"]) for e, body in window.files]
-        fail_at = rng.randrange(len(files) + 1)  # the n-th write; len(files) = the manifest
-        writes = [0]
+        window, fetch = refetch_landed(src / "landing", "hub_models", keys[0])
+        fail_at = rng.randrange(len(window.files) + 1)  # the n-th write; len(files) = the manifest
 
-        def full_disk_open(path, mode="r", *a, **kw):
-            if "w" in mode:
-                writes[0] += 1
-                if writes[0] > fail_at:
-                    raise OSError(errno.ENOSPC, "No space left on device", str(path))
-            return builtins.open(path, mode, *a, **kw)
-
-        from hubsignal.snapshots import snapshot
         from hubsignal.sources import HUB_MODELS
 
         def live_run():
-            return snapshot(
-                HUB_MODELS,
-                [parse_window_key(keys[0])],
-                landing=home / "landing",
-                warehouse=home / "warehouse.duckdb",
-                live_window=parse_window_key(keys[0]),
-                fetch=lambda w: (files, {"orgs": window.manifest.get("orgs", [])}),
-                log=lambda _: None,
-                now=lambda: datetime.now(UTC),
-            )
+            return run_loader(HUB_MODELS, keys[:1], home, live_window=parse_window_key(keys[0]), fetch=fetch)
 
-        lz.open = full_disk_open  # the landing module's own `open`: only landing writes meet the full disk
+        lz.open = full_disk_open(fail_at)  # the landing module's own `open`: only landing writes meet the full disk
         try:
             report = live_run()
         finally:

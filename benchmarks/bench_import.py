@@ -132,20 +132,16 @@ def main() -> int:
         last = first + (n_windows - 1) * WINDOW
 
         # The snapshot loader alone (what raw/hub_models does in the run), into a scratch warehouse.
-        from hubsignal.snapshots import snapshot
         from hubsignal.sources import HUB_MODELS
         from hubsignal.windows import window_starts
+        from tests.snapshot_runs import run_loader
 
         t = time.perf_counter()
-        loaded = snapshot(
+        loaded = run_loader(
             HUB_MODELS,
             window_starts(first, last + WINDOW),
             landing=settings.landing,
             warehouse=Path(tmp) / "loader_only.duckdb",
-            live_window=None,
-            fetch=None,
-            log=lambda _: None,
-            now=lambda: datetime.now(UTC),
         )
         t_loader = time.perf_counter() - t
         print(

@@ -22,11 +22,12 @@ from hubsignal.families import load_families  # noqa: E402
 from hubsignal.scores.files import TABLE, land_score_file, parse_score_window, score_file_sources  # noqa: E402
 from hubsignal.seeds import load_seed, seed_files  # noqa: E402
 from hubsignal.settings import DEFAULT_FAMILIES_FILE  # noqa: E402
-from hubsignal.snapshots import Source, snapshot  # noqa: E402
+from hubsignal.snapshots import Source  # noqa: E402
 from hubsignal.sources import LIVEBENCH  # noqa: E402
 from hubsignal.sql_models import discover_models, materialize  # noqa: E402
 from hubsignal.warehouse import open_warehouse  # noqa: E402
 from hubsignal.windows import WINDOW, parse_window_key  # noqa: E402
+from tests.snapshot_runs import run_loader  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 UTC = UTC
@@ -46,7 +47,6 @@ def main() -> None:
     if not (llm_stats.is_file() and oll.is_file() and (DATA / "livebench").is_dir()):
         print(f"legacy gap: skipped ({DATA} not found)")
         return
-    now = lambda: datetime.now(UTC)  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="bench_legacy_") as tmp:
         landing, warehouse = Path(tmp) / "landing", Path(tmp) / "warehouse.duckdb"
         _, t_land = timed(
@@ -61,16 +61,7 @@ def main() -> None:
             for name in score_file_sources(landing):
                 src = Source(name, TABLE, "bench", parse_score_window, scope_column="landing_source")
                 keys = [parse_window_key(k) for k in lz.landed_keys(landing, name)]
-                rows += snapshot(
-                    src,
-                    keys,
-                    landing=landing,
-                    warehouse=warehouse,
-                    live_window=None,
-                    fetch=None,
-                    log=lambda m: None,
-                    now=now,
-                ).rows
+                rows += run_loader(src, keys, landing=landing, warehouse=warehouse).rows
             return rows
 
         n_claims, t_load = timed(load_files)
@@ -83,16 +74,7 @@ def main() -> None:
             origin="imported",
             fetched_at=parse_window_key(key),
         )
-        snapshot(
-            LIVEBENCH,
-            [parse_window_key(key)],
-            landing=landing,
-            warehouse=warehouse,
-            live_window=None,
-            fetch=None,
-            log=lambda m: None,
-            now=now,
-        )
+        run_loader(LIVEBENCH, [key], landing=landing, warehouse=warehouse)
 
         models = {m.table: m for m in discover_models()}
         with open_warehouse(warehouse) as con:

@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hubsignal import landing as lz  # noqa: E402
 from hubsignal.livebench import categories_file, parse_livebench, table_file  # noqa: E402
 from hubsignal.settings import DEFAULT_LIVEBENCH_RELEASES  # noqa: E402
-from hubsignal.snapshots import snapshot  # noqa: E402
 from hubsignal.sources import LIVEBENCH  # noqa: E402
 from hubsignal.sql_models import MODELS_DIR, load_model, materialize  # noqa: E402
 from hubsignal.warehouse import open_warehouse  # noqa: E402
 from hubsignal.windows import WINDOW, window_key  # noqa: E402
+from tests.snapshot_runs import run_loader  # noqa: E402
 
 MODELS_PER_RELEASE = 90
 N_WINDOWS = 28  # a month of daily snapshots, loaded in one range
@@ -73,16 +73,7 @@ def main() -> None:
 
         def load(windows):
             t = time.perf_counter()
-            snapshot(
-                LIVEBENCH,
-                windows,
-                landing=landing,
-                warehouse=warehouse,
-                live_window=None,
-                fetch=None,
-                log=lambda m: None,
-                now=lambda: datetime.now(UTC),
-            )
+            run_loader(LIVEBENCH, windows, landing=landing, warehouse=warehouse)
             return time.perf_counter() - t
 
         t_one = load(starts[:1])

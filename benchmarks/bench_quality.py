@@ -20,7 +20,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -56,26 +56,17 @@ def family_scale(home: Path):
     from demo.hub import build_sample_archive
     from hubsignal.families import load_families
     from hubsignal.settings import DEFAULT_FAMILIES_FILE
-    from hubsignal.snapshots import snapshot
     from hubsignal.sources import HUB_CHILDREN, HUB_MODELS
     from hubsignal.warehouse import open_warehouse
     from hubsignal.windows import WINDOW, parse_window_key
+    from tests.snapshot_runs import run_loader
 
     keys = build_sample_archive(
         home / "landing", load_families(DEFAULT_FAMILIES_FILE), n_windows=SAMPLE_WINDOWS, broken_window=None
     ).window_keys
     starts = [parse_window_key(k) for k in keys]
     for source in (HUB_MODELS, HUB_CHILDREN):
-        snapshot(
-            source,
-            starts,
-            landing=home / "landing",
-            warehouse=home / "warehouse.duckdb",
-            live_window=None,
-            fetch=None,
-            log=lambda _: None,
-            now=lambda: datetime.now(UTC),
-        )
+        run_loader(source, starts, home)
     with open_warehouse(home / "warehouse.duckdb") as con:
         _families(con)
         _build_models(con, starts[0].replace(tzinfo=None), (starts[-1] + WINDOW).replace(tzinfo=None))

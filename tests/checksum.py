@@ -25,6 +25,25 @@ def _expr(column: str, data_type: str) -> str:
     return f'"{column}"'
 
 
+def checksum_of(con: duckdb.DuckDBPyConnection, schema: str, table: str, volatile) -> tuple[int, int]:
+    """(rows, order-independent hash sum) of one table or view of the connection's current database, over its
+    columns except `volatile` ones."""
+    cols = [
+        (c, ty)
+        for c, ty in con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+            [schema, table],
+        ).fetchall()
+        if c not in volatile
+    ]
+    inner = ", ".join(_expr(c, ty) for c, ty in cols)
+    row = ", ".join(f'"{c}"' for c, _ in cols)
+    return con.execute(
+        f"SELECT count(*), coalesce(sum(hash(row({row}))::HUGEINT), 0) FROM (SELECT {inner} FROM {schema}.{table})"
+    ).fetchone()
+
+
 def table_checksums(warehouse: Path, schemas=SCHEMAS, also=("meta.snapshot_log",)) -> dict[str, tuple[int, int]]:
     """{schema.table: (rows, order-independent hash sum)} of every table and view in `schemas`, plus `also`."""
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -37,24 +56,7 @@ def table_checksums(warehouse: Path, schemas=SCHEMAS, also=("meta.snapshot_log",
                 [list(schemas)],
             ).fetchall()
         ] + list(also)
-        out = {}
-        for name in names:
-            schema, table = name.split(".")
-            cols = [
-                (c, ty)
-                for c, ty in con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if c not in VOLATILE
-            ]
-            inner = ", ".join(_expr(c, ty) for c, ty in cols)
-            row = ", ".join(f'"{c}"' for c, _ in cols)
-            out[name] = con.execute(
-                f"SELECT count(*), coalesce(sum(hash(row({row}))::HUGEINT), 0) FROM (SELECT {inner} FROM {name})"
-            ).fetchone()
-        return out
+        return {name: checksum_of(con, *name.split("."), volatile=VOLATILE) for name in names}
     finally:
         con.close()
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.checksum import checksum_of
+
 # Columns that differ between two runs of the same data (times of loading, run ids, local paths).
 VOLATILE = {"landing_path", "loaded_at", "quarantined_at", "run_id", "released_at", "fetched_at_run", "applied_at", "built_at"}
 
@@ -183,37 +185,13 @@ def pg_lake(home, postgres, s3_env, monkeypatch) -> str:
 def checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
     """Order-independent checksum of every table and view of raw/staging/marts/meta in the connection's current
     database (a DuckDB file or an attached, USEd DuckLake): /work/tools/checksum.py's rule, on a connection."""
-    out = {}
     objects = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name IN ('raw', 'staging', 'marts', 'meta') AND table_name <> 'ddl_applied' "
         "UNION SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = current_database() "
         "AND schema_name IN ('raw', 'staging', 'marts', 'meta') ORDER BY ALL"
     ).fetchall()
-    for schema, table in objects:
-        cols = [
-            (c, t)
-            for c, t in con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
-                "AND schema_name = ? AND table_name = ? ORDER BY column_index",
-                [schema, table],
-            ).fetchall()
-            if c not in VOLATILE
-        ]
-
-        def expr(c, t):
-            if t in ("DOUBLE", "FLOAT"):
-                return f'round("{c}", 6) AS "{c}"'
-            if t.startswith("MAP(") and t.endswith("DOUBLE)"):
-                return f'list_transform(map_entries("{c}"), e -> e.key || \'=\' || round(e.value, 6)::VARCHAR) AS "{c}"'
-            return f'"{c}"'
-
-        inner = ", ".join(expr(c, t) for c, t in cols)
-        names = ", ".join(f'"{c}"' for c, _ in cols)
-        out[f"{schema}.{table}"] = con.execute(
-            f"SELECT count(*), coalesce(sum(hash(row({names}))::HUGEINT), 0) FROM (SELECT {inner} FROM {schema}.{table})"
-        ).fetchone()
-    return out
+    return {f"{schema}.{table}": checksum_of(con, schema, table, volatile=VOLATILE) for schema, table in objects}
 
 
 def files_containing(root: Path, needles: list[str]) -> list[str]:

@@ -90,48 +90,20 @@ DOWNLOADS = {
     },
 }
 _QI_KIDS = {"finetune": 2, "adapter": 1, "quantized": 4, "merge": 0}  # finetune 2 includes Mistral's MD
+
+
+def _qb_kids(finetune: int) -> dict[str, int]:
+    return {"finetune": finetune, "adapter": 5, "quantized": 3, "merge": 0}
+
+
+_LI_M1_KIDS = {LI: {"finetune": 6, "quantized": 2}, M1: {"finetune": 9}}  # the same in every window
 # window index -> model -> childrenModelCount as served (an int is the bare-total shape)
 CHILDREN = {
-    0: {
-        QB: {"finetune": 10, "adapter": 5, "quantized": 3, "merge": 0},
-        QI: _QI_KIDS,
-        LB: 20,
-        LI: {"finetune": 6, "quantized": 2},
-        M1: {"finetune": 9},
-        MD: {"adapter": 1},
-    },
-    1: {
-        QB: {"finetune": 12, "adapter": 5, "quantized": 3, "merge": 0},
-        QI: _QI_KIDS,
-        LB: 20,
-        LI: {"finetune": 6, "quantized": 2},
-        M1: {"finetune": 9},
-        MD: {"adapter": 1},
-    },
-    2: {
-        QB: {"finetune": 12, "adapter": 5, "quantized": 3, "merge": 0},
-        QI: _QI_KIDS,
-        LB: 20,
-        LI: {"finetune": 6, "quantized": 2},
-        M1: {"finetune": 9},
-        MD: {"adapter": 1},
-    },
-    4: {
-        QB: {"finetune": 13, "adapter": 5, "quantized": 3, "merge": 0},
-        QI: _QI_KIDS,
-        QAWQ: {"finetune": 1},
-        LB: 21,
-        LI: {"finetune": 6, "quantized": 2},
-        M1: {"finetune": 9},
-    },
-    5: {
-        QB: {"finetune": 13, "adapter": 5, "quantized": 3, "merge": 0},
-        QI: _QI_KIDS,
-        QAWQ: {"finetune": 3},
-        LB: 21,
-        LI: {"finetune": 6, "quantized": 2},
-        M1: {"finetune": 9},
-    },
+    0: {QB: _qb_kids(10), QI: _QI_KIDS, LB: 20, **_LI_M1_KIDS, MD: {"adapter": 1}},
+    1: {QB: _qb_kids(12), QI: _QI_KIDS, LB: 20, **_LI_M1_KIDS, MD: {"adapter": 1}},
+    2: {QB: _qb_kids(12), QI: _QI_KIDS, LB: 20, **_LI_M1_KIDS, MD: {"adapter": 1}},
+    4: {QB: _qb_kids(13), QI: _QI_KIDS, QAWQ: {"finetune": 1}, LB: 21, **_LI_M1_KIDS},
+    5: {QB: _qb_kids(13), QI: _QI_KIDS, QAWQ: {"finetune": 3}, LB: 21, **_LI_M1_KIDS},
 }
 
 
@@ -472,24 +444,15 @@ def _one_window_as_its_run_would(home: Path, key: str) -> None:
     """What a one-window run does for the adoption marts, without Dagster's per-run overhead: the snapshot
     loads of both Hub sources, staging.families, then the factory's materialize() for the staging view and
     each mart in dependency order -- the very calls those assets make for a one-window partition."""
-    from hubsignal.snapshots import snapshot
     from hubsignal.sources import HUB_CHILDREN, HUB_MODELS
     from hubsignal.sql_models import MODELS_DIR, load_model, materialize
     from hubsignal.warehouse import open_warehouse, transaction
     from hubsignal.windows import WINDOW, parse_window_key
+    from tests.snapshot_runs import run_loader
 
     start, warehouse = parse_window_key(key), home / "warehouse.duckdb"
     for source in (HUB_MODELS, HUB_CHILDREN):
-        snapshot(
-            source,
-            [start],
-            landing=home / "landing",
-            warehouse=warehouse,
-            live_window=None,
-            fetch=None,
-            log=lambda message: None,
-            now=lambda: datetime.now(UTC),
-        )
+        run_loader(source, [start], home)
     with open_warehouse(warehouse) as con:
         with transaction(con):
             con.register("families_batch", load_families(DEFAULT_FAMILIES_FILE).to_frame().to_arrow())

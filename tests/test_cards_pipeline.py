@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import json
 import random
-from datetime import UTC, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -23,13 +23,13 @@ from hubsignal.families import load_families
 from hubsignal.http import HttpPolicy
 from hubsignal.hub.client import HubClient
 from hubsignal.settings import Settings
-from hubsignal.snapshots import snapshot
 from hubsignal.windows import WINDOW, latest_closed_window, parse_window_key, window_key
 from pipelines.cli import JOB_NAME
 from pipelines.definitions import defs
 from tests.conftest import PROJECT, query
 from tests.fakes.fake_hub import FakeHub
 from tests.hub_fixtures import MODELS
+from tests.snapshot_runs import run_loader
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"
 FAMILIES = load_families(PROJECT / "pipelines" / "families.yaml")
@@ -242,21 +242,9 @@ def test_cards_land_classify_reuse_by_sha_and_feed_the_mart(home, hub, monkeypat
 
 
 def _snapshot(home, key: str, fetch, log=None):
-    from datetime import datetime
-
     from hubsignal.sources import MODEL_CARDS
 
-    start = parse_window_key(key)
-    return snapshot(
-        MODEL_CARDS,
-        [start],
-        landing=home / "landing",
-        warehouse=home / "warehouse.duckdb",
-        live_window=start,
-        fetch=fetch,
-        log=log or (lambda _: None),
-        now=lambda: datetime.now(UTC),
-    )
+    return run_loader(MODEL_CARDS, [key], home, live_window=parse_window_key(key), fetch=fetch, log=log)
 
 
 def test_a_card_that_keeps_failing_lands_nothing(home):

@@ -13,11 +13,11 @@ from demo.hub import build_sample_archive
 from hubsignal import landing as lz
 from hubsignal.families import load_families
 from hubsignal.settings import DEFAULT_FAMILIES_FILE
-from hubsignal.snapshots import snapshot
 from hubsignal.sources import HUB_MODELS
 from hubsignal.windows import parse_window_key
 from pipelines.cli import main as cli
 from tests.conftest import query
+from tests.snapshot_runs import full_disk_open, refetch_landed, run_loader
 from tests.test_imports import RANGE, _dumps, _run
 
 
@@ -66,16 +66,7 @@ def _flip_a_byte(path: Path) -> None:
 
 
 def _load_hub_models(home: Path, keys: list[str]):
-    return snapshot(
-        HUB_MODELS,
-        [parse_window_key(k) for k in keys],
-        landing=home / "landing",
-        warehouse=home / "warehouse.duckdb",
-        live_window=None,
-        fetch=None,
-        log=lambda _: None,
-        now=None,
-    )
+    return run_loader(HUB_MODELS, keys, home)
 
 
 def _sample(home: Path, n_windows: int = 2) -> list[str]:
@@ -135,34 +126,21 @@ def test_a_rerun_notices_a_file_changed_after_its_load(home):
 
 
 def test_disk_full_while_landing_lands_nothing_and_the_next_run_lands_it(home, monkeypatch):
-    import builtins
-    import errno
-
     keys = _sample(home.parent / "source", 1)
-    window = lz.read_window(home.parent / "source" / "landing", "hub_models", keys[0])
-    files = [lz.RawFile(e["file"].removesuffix(".gz"), body, e["n_records"]) for e, body in window.files]
-    writes = []
-
-    def full_disk_open(path, mode="r", *args, **kw):
-        if "w" in mode:
-            writes.append(path)
-            if len(writes) > 1:  # the second file of the window meets a full disk
-                raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return builtins.open(path, mode, *args, **kw)
+    window, fetch = refetch_landed(home.parent / "source" / "landing", "hub_models", keys[0])
 
     def live_run():
-        return snapshot(
+        return run_loader(
             HUB_MODELS,
-            [parse_window_key(keys[0])],
-            landing=home / "landing",
-            warehouse=home / "warehouse.duckdb",
+            keys[:1],
+            home,
             live_window=parse_window_key(keys[0]),
-            fetch=lambda w: (files, {"orgs": window.manifest["orgs"]}),
-            log=lambda _: None,
+            fetch=fetch,
             now=lambda: window.fetched_at,
         )
 
-    monkeypatch.setattr(lz, "open", full_disk_open, raising=False)  # only the landing zone's writes
+    # only the landing zone's writes; the second file of the window meets a full disk
+    monkeypatch.setattr(lz, "open", full_disk_open(1), raising=False)
     report = live_run()
     assert "No space left on device" in report.fetch_failed[keys[0]]
     assert not lz.is_landed(home / "landing", "hub_models", keys[0])
@@ -190,14 +168,12 @@ def test_corrupt_live_bodies_land_nothing_then_the_next_run_lands_the_window(hom
 
         def live_run():
             client = HubClient(policy)
-            return snapshot(
+            return run_loader(
                 HUB_MODELS,
                 [window],
-                landing=home / "landing",
-                warehouse=home / "warehouse.duckdb",
+                home,
                 live_window=window,
                 fetch=lambda w: (fetch_hub_models(client, orgs, log=lambda _: None), {"orgs": orgs}),
-                log=lambda _: None,
                 now=latest_closed_window,
             )
 

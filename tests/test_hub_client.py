@@ -15,22 +15,11 @@ from huggingface_hub.utils import close_session
 
 from hubsignal.http import HttpPolicy, HttpRequestError, parse_rate_limit
 from hubsignal.hub.client import HubClient
+from tests.fakes.fake_clock import FakeClock
 from tests.fakes.fake_hub import FakeHub, make_model
 
 TOKEN = "hf_TESTtokenDoNotLeak0123456789"
 EXPAND = ["downloads", "downloadsAllTime", "likes", "createdAt", "tags"]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now, self.sleeps = 1000.0, []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)

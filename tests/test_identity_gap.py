@@ -14,12 +14,13 @@ from hubsignal import landing as lz
 from hubsignal.families import load_families
 from hubsignal.scores.files import TABLE, land_score_file, parse_score_window, score_file_sources
 from hubsignal.seeds import SeedError, load_seed, seed_files
-from hubsignal.snapshots import Source, snapshot
+from hubsignal.snapshots import Source
 from hubsignal.sources import LIVEBENCH
 from hubsignal.sql_models import discover_models, materialize
 from hubsignal.warehouse import LogRow, ensure_schema, open_warehouse, write_log
 from hubsignal.windows import parse_window_key
-from tests.conftest import PROJECT, SHARED_DATA
+from tests.conftest import PROJECT, SHARED_DATA, query
+from tests.snapshot_runs import run_loader
 
 UTC = UTC
 REAL_LIVEBENCH = SHARED_DATA / "livebench"
@@ -146,41 +147,15 @@ def load_score_files(home: Path) -> None:
         src = Source(
             name=name, table=TABLE, parser_version="test", parse=parse_score_window, scope_column="landing_source"
         )
-        report = snapshot(
-            src,
-            keys,
-            landing=landing,
-            warehouse=home / "warehouse.duckdb",
-            live_window=None,
-            fetch=None,
-            log=lambda m: None,
-            now=lambda: datetime.now(UTC),
-        )
+        report = run_loader(src, keys, home)
         assert not report.quarantined, report.quarantined
 
 
 def load_livebench(home: Path, key: str, files: dict[str, bytes]) -> None:
     raw = [lz.RawFile(n, b, 1) for n, b in files.items()]
     lz.land_window(home / "landing", "livebench", key, raw, origin="imported", fetched_at=parse_window_key(key))
-    report = snapshot(
-        LIVEBENCH,
-        [parse_window_key(key)],
-        landing=home / "landing",
-        warehouse=home / "warehouse.duckdb",
-        live_window=None,
-        fetch=None,
-        log=lambda m: None,
-        now=lambda: datetime.now(UTC),
-    )
+    report = run_loader(LIVEBENCH, [key], home)
     assert report.loaded == [key], report.quarantined
-
-
-def q(home: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 # ------------------------------------------------------------------------------------------- tiny fixture
@@ -249,7 +224,7 @@ GAP_COLUMNS = (
 
 
 def test_gap_by_hand(tiny):
-    rows = q(
+    rows = query(
         tiny, f"SELECT {GAP_COLUMNS} FROM marts.benchmark_gap WHERE release_date = '2026-01-08' ORDER BY model_key"
     )
     assert rows == [
@@ -309,19 +284,19 @@ def test_gap_by_hand(tiny):
         # LiveBench's dated id meets the undated legacy name: 65.0 - 30.0
         ("zeta-1", None, None, False, "zeta-1-2025-01-02", None, 1, 30.0, 65.0, "generic_csv", "5-shot", 1, 35.0),
     ]
-    assert q(
+    assert query(
         tiny,
         "SELECT legacy_candidates, legacy_precedence_rule FROM marts.benchmark_gap "
         "WHERE model_key = 'qwen-9-7b-instruct' AND release_date = '2026-01-08'",
     ) == [(3, "self-reported 5-shot")]
     # the other release: A = 31.5, B = 31.5 -> 31.5; 88.0 - 31.5
-    assert q(tiny, "SELECT model_key, gap_pp FROM marts.benchmark_gap WHERE release_date = '2025-12-01'") == [
+    assert query(tiny, "SELECT model_key, gap_pp FROM marts.benchmark_gap WHERE release_date = '2025-12-01'") == [
         ("qwen-9-7b-instruct", 56.5)
     ]
 
 
 def test_family_gap_by_hand(tiny):
-    rows = q(
+    rows = query(
         tiny,
         "SELECT release_date::VARCHAR, family, n_models, n_open_weight, mean_gap_pp, median_gap_pp, "
         "min_gap_pp, max_gap_pp FROM marts.family_gap ORDER BY 1, 2",
@@ -338,7 +313,7 @@ def test_family_gap_by_hand(tiny):
 def test_identity_rows(tiny):
     rows = {
         (s, n): (k, v, m, c, f)
-        for s, n, k, v, m, c, f in q(
+        for s, n, k, v, m, c, f in query(
             tiny,
             "SELECT source, source_name, model_key, variant, match_method, confidence, family FROM staging.model_identity",
         )
@@ -349,13 +324,13 @@ def test_identity_rows(tiny):
     assert rows[("generic_csv", "randomorg/QwQ-99B")] == ("qwq-99b", None, "other_org", 0.4, "Qwen")
     assert rows[("livebench", "zeta-1-2025-01-02")] == ("zeta-1", None, "undated", 0.7, None)
     assert rows[("hub", "Qwen/Qwen9-14B")] == ("qwen-9-14b", None, "normalised", 0.9, "Qwen")
-    assert q(tiny, "SELECT count(*), count(DISTINCT (source, source_name)) FROM staging.model_identity") == [
+    assert query(tiny, "SELECT count(*), count(DISTINCT (source, source_name)) FROM staging.model_identity") == [
         (17, 17)
     ]  # 8 + 8 + 1
 
 
 def test_unmatched_models_lists_candidates(tiny):
-    rows = q(
+    rows = query(
         tiny,
         "SELECT kind, source, source_name, best_candidate_key, len(candidates), suggested_override "
         "FROM staging.unmatched_models ORDER BY 1, 3",
@@ -480,20 +455,11 @@ def test_synthetic_sample_meets_the_synthetic_livebench(tmp_path):
     assert (manifest["origin"], manifest["synthetic"], manifest["note"]) == ("synthetic_sample", True, SAMPLE_NOTE)
     load_score_files(home)
     lb = build_livebench_sample(home / "landing", first_window="2026-10-28-03:00", n_windows=1)
-    snapshot(
-        LIVEBENCH,
-        [parse_window_key(k) for k in lb.window_keys],
-        landing=home / "landing",
-        warehouse=home / "warehouse.duckdb",
-        live_window=None,
-        fetch=None,
-        log=lambda m: None,
-        now=lambda: datetime.now(UTC),
-    )
+    run_loader(LIVEBENCH, lb.window_keys, home)
     build(home, "marts.family_gap", "staging.unmatched_models")
     gap = {
         r[0]: r[1:]
-        for r in q(
+        for r in query(
             home,
             "SELECT model_key, livebench_model, legacy_score, legacy_precedence, legacy_source "
             "FROM marts.benchmark_gap WHERE release_date = '2026-10-12'",
@@ -504,9 +470,9 @@ def test_synthetic_sample_meets_the_synthetic_livebench(tmp_path):
     assert gap["qwen-2.5-72b-instruct"][1:3] == (86.4, 1)  # the 5-shot claim, not the 0-shot CoT one
     assert gap["gemma-2-27b-it"][1:3] == (76.4, 3)  # third-party only
     assert gap["o3-2025-04-16"][0] == "o3-2025-04-16-high" and gap["gpt-oss-120b"][0] == "gpt-oss-120b-high"
-    assert q(home, "SELECT origin FROM raw.legacy_scores GROUP BY 1") == [("synthetic_sample",)]
+    assert query(home, "SELECT origin FROM raw.legacy_scores GROUP BY 1") == [("synthetic_sample",)]
     unmatched = dict(
-        q(
+        query(
             home,
             "SELECT source_name, suggested_override FROM staging.unmatched_models "
             "WHERE kind = 'legacy_without_livebench'",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,14 +24,15 @@ from hubsignal.livebench import (
     parse_table,
 )
 from hubsignal.settings import DEFAULT_LIVEBENCH_RELEASES, Settings
-from hubsignal.snapshots import snapshot
 from hubsignal.sources import LIVEBENCH
 from hubsignal.sql_models import MODELS_DIR, load_model, materialize
 from hubsignal.values import to_number
 from hubsignal.warehouse import open_warehouse
 from hubsignal.windows import latest_closed_window, parse_window_key, window_key
 from tests.conftest import SHARED_DATA, query
+from tests.fakes.fake_clock import FakeClock
 from tests.fakes.fake_livebench import FakeLiveBench
+from tests.snapshot_runs import run_loader
 
 REAL = SHARED_DATA / "livebench"
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real LiveBench files not found at {REAL}")
@@ -63,16 +64,7 @@ def _land(home: Path, key: str, files: dict[str, bytes | str], origin: str = "li
 def _load(home: Path, *keys: str):
     """Load the landed windows through the real snapshot machinery, then (re)build the staging views."""
     starts = [parse_window_key(k) for k in keys]
-    report = snapshot(
-        LIVEBENCH,
-        starts,
-        landing=home / "landing",
-        warehouse=home / "warehouse.duckdb",
-        live_window=None,
-        fetch=None,
-        log=lambda m: None,
-        now=lambda: datetime.now(UTC),
-    )
+    report = run_loader(LIVEBENCH, starts, home)
     with open_warehouse(home / "warehouse.duckdb") as con:
         for name in VIEWS:
             materialize(con, load_model(MODELS_DIR / "staging" / f"{name}.sql"), starts[0], starts[-1])
@@ -522,18 +514,6 @@ def test_replay_is_idempotent(home):
 # ---------------------------------------------------------------------------------- HTTP: policy + fetch
 
 
-class _Clock:
-    def __init__(self):
-        self.now, self.sleeps = 1000.0, []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_fetch_goes_through_the_hub_http_policy(monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_SHOULDneverREACHlivebench")
     files = {
@@ -543,7 +523,7 @@ def test_fetch_goes_through_the_hub_http_policy(monkeypatch):
     }
     with FakeLiveBench(files, html_for_missing=True) as lb:
         lb.add_fault("503", path_prefix="/table_2024_01_01.csv", times=1, retry_after=2)
-        clock = _Clock()
+        clock = FakeClock()
         policy = HttpPolicy(endpoint=lb.url, timeout_s=2, max_attempts=3, rate_limit_slack_s=0)
         with HttpFetcher(policy, clock=clock, sleep=clock.sleep) as fetcher:
             landed, extra = fetch_livebench(
