@@ -24,7 +24,16 @@ import pytest
 from tests.checksum import checksum_of
 
 # Columns that differ between two runs of the same data (times of loading, run ids, local paths).
-VOLATILE = {"landing_path", "loaded_at", "quarantined_at", "run_id", "released_at", "fetched_at_run", "applied_at", "built_at"}
+VOLATILE = {
+    "landing_path",
+    "loaded_at",
+    "quarantined_at",
+    "run_id",
+    "released_at",
+    "fetched_at_run",
+    "applied_at",
+    "built_at",
+}
 
 
 def free_port() -> int:
