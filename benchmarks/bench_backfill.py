@@ -125,6 +125,14 @@ def main() -> int:
             f"  Dagster events stored: {stored:,} ({stored / n_windows:.2f} per window), of which "
             f"{materializations:,} materializations ({materializations / n_windows:.2f} per window)"
         )
+        from hubsignal.settings import Settings
+        from hubsignal.warehouse import connect
+
+        con = connect(Settings.from_env().warehouse, read_only=True)
+        built = con.execute("SELECT count(DISTINCT window_start) FROM marts.family_downloads").fetchone()[0]
+        con.close()
+        print(f"  marts.family_downloads holds {built} windows ({args.days} imported)")
+        assert built == args.days, f"marts.family_downloads has {built} windows, not the {args.days} imported"
         total = t_import + t_run
         print(
             f"import + backfill: {total:.1f} s (budget {BUDGET_S:.0f} s: {'within' if total <= BUDGET_S else 'OVER'})"
