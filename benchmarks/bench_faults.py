@@ -385,7 +385,7 @@ def secrets_dev(fig: Figures, root: Path, dumps: list[Path], seconds: float = 60
 
     from tests.test_secrets import files_holding
 
-    canary = "hf_CANARYdev5e1b0NeverWriteMe4242"
+    canary = "canary-dev-5e1b0-never-write-me"
     home, dagster_home = fresh(root, None)
     (home / "inbox").mkdir()
     shutil.copy(dumps[0], home / "inbox" / dumps[0].name)

@@ -21,7 +21,7 @@ from tests.test_imports import _write
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-CANARY = "hf_CANARY7f3a9e1dNeverWriteMe0000"
+CANARY = "canary-7f3a9e1d-never-write-me"
 
 
 def files_holding(root: Path, needle: bytes) -> list[str]:
