@@ -9,7 +9,7 @@ files (each in the window of its observation), all into raw.legacy_scores.
 
 import dagster as dg
 
-from assets.hub import raw_hub_models
+from assets.hub import live_hub_fetch, raw_hub_models
 from assets.partitions import run_windows_or_all, windowed_asset
 from assets.snapshot_assets import run_snapshot, window_materializations
 from assets.table_metadata import read_table_metadata
@@ -48,15 +48,15 @@ def raw_legacy_scores(context: dg.AssetExecutionContext):
     def fetch(start):
         families = load_families(settings.families_file)
         chosen = top_models_in_window(settings.landing, start, families, settings.cards_top_n)
-        client = resource.hub_client()
         context.log.info(f"model-index/evalResults of {len(chosen)} model cards")
-        body = card_scores.fetch_card_scores(client, chosen, log=context.log.info)
-        return [body], {
+        extra = {
             "expand": card_scores.CARD_EXPAND,
             "top_n": settings.cards_top_n,
             "families_version": families.version,
-            "requests_sent": client.requests_sent,
         }
+        return live_hub_fetch(
+            resource, lambda client: ([card_scores.fetch_card_scores(client, chosen, log=context.log.info)], extra)
+        )
 
     cards = run_snapshot(context, CARD_SCORES, fetch, windows=starts)
     yield from window_materializations(context, [cards, *files])

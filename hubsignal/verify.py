@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hubsignal import landing as lz
 from hubsignal.imports.common import walk_windows
+from hubsignal.quality.quarantine import is_accepted
 from hubsignal.warehouse import LogRow, open_warehouse, replace_windows
 from hubsignal.windows import parse_window_key
 
@@ -84,7 +85,7 @@ def _quarantine(con, landing: Path, source_name: str, key: str, problems: list[s
         "SELECT window_start, status, load_fingerprint FROM meta.snapshot_log WHERE source = ? AND window_key = ?",
         [source_name, key],
     ).fetchone()
-    if row is None or row[1] not in ("observed", "imported"):
+    if row is None or not is_accepted(con, row[1]):
         return False  # never loaded, already quarantined, or missing: the next load reads (and checks) the files
     window_start, _, fingerprint = row
     try:
