@@ -46,7 +46,12 @@ def _failures(result) -> str:
     return "\n".join(e.event_specific_data.error.message for e in result.all_events if e.is_step_failure)
 
 
-_GRAPH_PATH = [["raw", "hub_graph_models"], ["staging", "families"], ["marts", "family_derivative_tree"]]
+_GRAPH_PATH = [
+    ["raw", "hub_graph_models"],
+    ["staging", "families"],
+    ["staging", "hub_graph_edges"],
+    ["marts", "family_derivative_tree"],
+]
 _GRAPH_JOB = None
 
 

@@ -22,7 +22,7 @@ WITH graph_windows AS (
     WHERE source = 'hub_graph' AND window_start >= $window_start AND window_start < $window_end
 ),
 models AS (
-    SELECT m.window_start, m.model_id, lower(m.model_id) AS model_key, m.downloads_30d, m.downloads_all_time, m.parents
+    SELECT m.window_start, m.model_id, lower(m.model_id) AS model_key, m.downloads_30d, m.downloads_all_time
     FROM raw.hub_graph_models AS m
     WHERE m.window_start >= $window_start AND m.window_start < $window_end
         AND m.window_start IN (SELECT window_start FROM graph_windows)
@@ -34,9 +34,11 @@ official AS (
         ON in_family(m.model_id, f.org, f.include_pattern, f.exclude_pattern)
 ),
 edges AS (  -- parent -> child, lower-cased ids, any relation, self-loops dropped
-    SELECT DISTINCT window_start, lower(p.parent_id) AS parent_key, model_key AS child_key
-    FROM (SELECT window_start, model_key, unnest(parents) AS p FROM models)
-    WHERE lower(p.parent_id) <> model_key
+    SELECT DISTINCT window_start, parent_key, child_key
+    FROM staging.hub_graph_edges
+    WHERE window_start >= $window_start AND window_start < $window_end
+        AND window_start IN (SELECT window_start FROM graph_windows)
+        AND parent_key <> child_key
 ),
 reach AS (  -- (window, family, model) reachable from the family's official models; set semantics end cycles
     WITH RECURSIVE walk(window_start, family, model_key) AS (
