@@ -56,6 +56,9 @@ class Source:
     # the window's rows with DuckDB's own readers straight from the landed files (checked against their
     # sha256 first) inside the window's transaction, and returns the row count. Each window loads alone.
     load: Callable[[object, list, datetime], int] | None = None
+    # With `load`: `unload(con, window_start)` removes what `load` writes besides `table` (e.g. the graph's edge
+    # intervals) when a window's rows go because its load failed (inside that transaction).
+    unload: Callable[[object, datetime], None] | None = None
 
 
 @dataclass
@@ -258,7 +261,8 @@ def _bulk_load(con, source: Source, landing, start: datetime, key: str, path: st
         manifest, files = lz.verify_window(landing, source.name, key)
     except lz.LandingError as exc:
         log_row = report.quarantine(start, key, str(exc), warn, landing_path=path, load_fingerprint=fingerprint)
-        replace_windows(con, source.table, [start], None, [log_row], window_column=source.window_column)
+        unload = (lambda c: source.unload(c, start)) if source.unload else None
+        replace_windows(con, source.table, [start], None, [log_row], window_column=source.window_column, also=unload)
         return
     origin = manifest["origin"]
     note = manifest.get("note") if origin == "imported" else None
@@ -275,6 +279,8 @@ def _bulk_load(con, source: Source, landing, start: datetime, key: str, path: st
             con.execute("ROLLBACK")
             con.execute("BEGIN TRANSACTION")
             con.execute(f"DELETE FROM {source.table} WHERE {source.window_column} = ?", [naive_utc(start)])
+            if source.unload:
+                source.unload(con, start)
             report.quarantined[key] = problem
             warn(f"{source.name} {key}: quarantined: {problem}")
         status = "quarantined" if problem else ("imported" if origin == "imported" else "observed")

@@ -65,6 +65,7 @@ HUB_GRAPH = Source(
     parser_version=hub_graph.PARSER_VERSION,
     parse=_bulk_only,
     load=hub_graph.load_window,
+    unload=hub_graph.drop_window_edges,
 )
 
 

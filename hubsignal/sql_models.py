@@ -25,6 +25,11 @@ from hubsignal.warehouse import atomically, claim_window_writes
 MODELS_DIR = SQL_DIR / "models"
 WAREHOUSE_LAYERS = {"raw", "staging", "marts"}  # schemas whose tables are assets (meta is bookkeeping)
 _PARAM = re.compile(r"\$(window_start|window_end)\b")
+# Tables a raw asset loads together with its own table, in the same transaction: a reader depends on that asset.
+LOADED_WITH = {
+    ("raw", "hub_graph_edges"): ("raw", "hub_graph_models"),
+    ("raw", "hub_graph_edge_windows"): ("raw", "hub_graph_models"),
+}
 
 
 class SqlModelError(ValueError):
@@ -52,9 +57,8 @@ def read_select(path: Path, sql: str, what: str, error: type[ValueError]) -> tup
         raise error(f"{path}: {what} must be exactly one SELECT statement")
     tree = statements[0]
     ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    return tuple(
-        sorted({(t.db, t.name) for t in tree.find_all(exp.Table) if t.db in WAREHOUSE_LAYERS and t.name not in ctes})
-    )
+    tables = {(t.db, t.name) for t in tree.find_all(exp.Table) if t.db in WAREHOUSE_LAYERS and t.name not in ctes}
+    return tuple(sorted({LOADED_WITH.get(t, t) for t in tables}))
 
 
 @dataclass(frozen=True)

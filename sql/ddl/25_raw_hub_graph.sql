@@ -1,6 +1,6 @@
--- The whole Hub as a graph (docs/hub-graph.md): one row per (window, model) of a whole-Hub crawl or dump, with
--- the model's declared parents parsed from its `base_model:` tags. Lean on purpose (no tags list, no text
--- beyond ids): 2M rows a window. The landing zone keeps everything as received.
+-- The whole Hub as a graph (docs/hub-graph.md): one row per (window, model) of a whole-Hub crawl or dump (the
+-- counters), and the declared edges stored once per run of loaded windows that declare them (intervals). Lean on
+-- purpose (no tags list, no text beyond ids): 2M models a window. The landing zone keeps everything as received.
 CREATE TABLE IF NOT EXISTS raw.hub_graph_models (
     window_start       TIMESTAMP NOT NULL,  -- UTC start of the 6-hour window
     model_id           VARCHAR   NOT NULL,  -- as the Hub spells it (ids match case-insensitively)
@@ -8,10 +8,30 @@ CREATE TABLE IF NOT EXISTS raw.hub_graph_models (
     downloads_30d      BIGINT,              -- Hub `downloads`: rolling 30-day gauge
     downloads_all_time BIGINT,              -- Hub `downloadsAllTime`: cumulative counter
     likes              BIGINT,
-    created_at         TIMESTAMP,           -- UTC
-    -- one entry per declared parent: `base_model:<relation>:<id>` gives the relation, a plain
-    -- `base_model:<id>` alone gives relation NULL (unknown); parent ids as written in the tag
-    parents            STRUCT(parent_id VARCHAR, relation VARCHAR)[]
+    created_at         TIMESTAMP            -- UTC
+);
+
+-- The hub_graph windows whose edges raw.hub_graph_edges holds: every loaded window, one row each (written with
+-- the window's models, in the same transaction, by hubsignal/hub/graph.py). An interval covers these windows only.
+CREATE TABLE IF NOT EXISTS raw.hub_graph_edge_windows (
+    window_start TIMESTAMP NOT NULL,  -- a loaded hub_graph window
+    n_edges      BIGINT    NOT NULL   -- edges it declares (rows of staging.hub_graph_edges for it)
+);
+
+-- Declared edges child -> parent, one row per (child, parent, relation) and run of consecutive loaded windows
+-- (raw.hub_graph_edge_windows) that declare it: an edge unchanged from one loaded window to the next is never
+-- written again. Edge e is declared in loaded window W exactly when a row of e has
+-- valid_from <= W AND (valid_to IS NULL OR W < valid_to). Rows of one edge never overlap, and two rows of an
+-- edge are never adjacent (a loaded window without the edge lies between them).
+CREATE TABLE IF NOT EXISTS raw.hub_graph_edges (
+    child_id   VARCHAR   NOT NULL,  -- the declaring model, as the Hub spells it
+    parent_id  VARCHAR   NOT NULL,  -- as written in the tag
+    -- `base_model:<relation>:<id>` gives the relation, a plain `base_model:<id>` alone gives NULL (unknown)
+    relation   VARCHAR,
+    valid_from TIMESTAMP NOT NULL,  -- first loaded window of the run (inclusive)
+    -- the first loaded window after the run, which does not declare the edge (exclusive); NULL: declared up to
+    -- the latest loaded window
+    valid_to   TIMESTAMP
 );
 
 -- A derivative is "active" when its 30-day downloads reach this many (marts.family_derivative_tree).
