@@ -254,6 +254,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, on_lake: bool = False) -> None
         for text in texts:
             for statement in con.extract_statements(text):
                 con.execute(statement)
+        migrate_graph_parents(con)
         return
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
 
@@ -275,6 +276,43 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, on_lake: bool = False) -> None
         con.execute("INSERT INTO meta.ddl_applied VALUES (?, now()::TIMESTAMP)", [digest])
 
     atomically(con, apply, "apply sql/ddl/")
+    migrate_graph_parents(con)
+
+
+def migrate_graph_parents(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse made before the graph's edges were stored once kept every window's edges in
+    raw.hub_graph_models.parents. Move them into raw.hub_graph_edges window by window in time order, through the
+    loader's own set_window_edges (so the intervals are the ones a fresh load makes), drop the column and make
+    staging.hub_graph_edges again over the intervals. One transaction (after sql/ddl/ made the new tables); a
+    no-op once the column is gone."""
+    from hubsignal.hub import graph  # (the graph loader; imported here: it pulls in the Hub client)
+
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'raw' "
+        "AND table_name = 'hub_graph_models' AND column_name = 'parents'"
+    ).fetchone()[0]
+    if not found:
+        return
+
+    def move(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"DELETE FROM {graph.EDGES_TABLE}")
+        con.execute(f"DELETE FROM {graph.EDGE_WINDOWS_TABLE}")
+        for (start,) in con.execute(f"SELECT DISTINCT window_start FROM {graph.TABLE} ORDER BY 1").fetchall():
+            edges = (
+                f"SELECT DISTINCT model_id AS child_id, p.parent_id, p.relation FROM {graph.TABLE}, "
+                f"unnest(parents) AS t(p) WHERE window_start = TIMESTAMP '{start.isoformat(sep=' ')}'"
+            )
+            graph.set_window_edges(con, start, edges)
+        con.execute(f"ALTER TABLE {graph.TABLE} DROP COLUMN parents")
+        view = con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+            "AND schema_name = 'staging' AND view_name = 'hub_graph_edges'"
+        ).fetchone()[0]
+        if view:
+            sql = (SQL_DIR / "models" / "staging" / "hub_graph_edges.sql").read_text().strip().rstrip(";")
+            con.execute(f"CREATE OR REPLACE VIEW staging.hub_graph_edges AS {sql}")
+
+    atomically(con, move, f"move {graph.TABLE}.parents into {graph.EDGES_TABLE}")
 
 
 def migrate_snapshot_log(con: duckdb.DuckDBPyConnection, on_lake: bool = False) -> None:

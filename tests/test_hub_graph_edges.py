@@ -14,10 +14,11 @@ import pytest
 
 from hubsignal import landing as lz
 from hubsignal.hub import graph
+from hubsignal.settings import Lake
 from hubsignal.snapshots import snapshot
 from hubsignal.sources import HUB_GRAPH
 from hubsignal.sql_models import MODELS_DIR, load_model, materialize
-from hubsignal.warehouse import ensure_schema, open_warehouse, transaction
+from hubsignal.warehouse import connect, ensure_schema, open_warehouse, transaction
 from hubsignal.windows import window_key
 
 T0 = datetime(2026, 3, 1, 3)
@@ -174,12 +175,19 @@ def _land(landing, window: datetime, body: bytes) -> None:
     )
 
 
-def _load(home, window: datetime):
+def _warehouse(tmp_path, backend: str):
+    """The warehouse of a test: a DuckDB file, or a DuckLake (DuckDB-file catalog, Parquet data on local disk)."""
+    if backend == "file":
+        return tmp_path / "warehouse.duckdb"
+    return Lake(str(tmp_path / "catalog.ducklake"), str(tmp_path / "lake-data"))
+
+
+def _load(tmp_path, warehouse, window: datetime):
     return snapshot(
         HUB_GRAPH,
         [window],
-        landing=home / "landing",
-        warehouse=home / "warehouse.duckdb",
+        landing=tmp_path / "landing",
+        warehouse=warehouse,
         live_window=None,
         fetch=None,
         log=lambda _: None,
@@ -187,8 +195,8 @@ def _load(home, window: datetime):
     )
 
 
-def _read_back(home) -> tuple[dict, dict]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+def _read_back(warehouse) -> tuple[dict, dict]:
+    con = connect(warehouse, read_only=True)
     try:
         edges: dict = {}
         for w, c, p, r in con.execute(
@@ -201,35 +209,96 @@ def _read_back(home) -> tuple[dict, dict]:
         con.close()
 
 
-def test_the_snapshot_loader_keeps_the_intervals_for_any_load_order(tmp_path):
+@pytest.mark.parametrize("backend", ["file", "ducklake"])
+def test_the_snapshot_loader_keeps_the_intervals_for_any_load_order(tmp_path, backend):
     """Landed pages loaded in a random order, re-landed with other edges, an empty window and a damaged one:
     every loaded window reads back its last loaded edges; a window whose load fails changes nothing else."""
     rng = random.Random(12)
-    landing = tmp_path / "landing"
-    with open_warehouse(tmp_path / "warehouse.duckdb") as con:
+    landing, warehouse = tmp_path / "landing", _warehouse(tmp_path, backend)
+    with open_warehouse(warehouse) as con:
         materialize(con, EDGES_VIEW, T0, T0)
     truth: dict = {}
     base = {_random_edge(rng) for _ in range(12)}
     for window in rng.sample(WINDOWS[:6], 6) + [WINDOWS[2], WINDOWS[6]]:  # random order, then a re-load
         truth[window] = base = _mutated(rng, base) | {(CHILDREN[0], PARENTS[0], "finetune")}
         _land(landing, window, _page(_tags(base)))
-        report = _load(tmp_path, window)
+        report = _load(tmp_path, warehouse, window)
         assert report.loaded == [window_key(window)]
-        edges, models = _read_back(tmp_path)
+        edges, models = _read_back(warehouse)
         assert edges == truth and set(models) == set(truth)
 
     # A window the Hub listed no model for is quarantined: no model, no edge, the others unchanged.
     _land(landing, WINDOWS[7], b"[]")
-    assert window_key(WINDOWS[7]) in _load(tmp_path, WINDOWS[7]).quarantined
-    assert _read_back(tmp_path) == (truth, {w: len(CHILDREN) + 2 for w in truth})
+    assert window_key(WINDOWS[7]) in _load(tmp_path, warehouse, WINDOWS[7]).quarantined
+    assert _read_back(warehouse) == (truth, {w: len(CHILDREN) + 2 for w in truth})
 
     # A loaded window whose landed page was damaged afterwards: its re-load fails, its rows go, the windows
     # around it read the same (and their edges are stored once again, as if it had never been loaded).
     damaged = WINDOWS[3]
     page = lz.window_dir(landing, graph.SOURCE, window_key(damaged)) / "page-00001.json.gz"
     page.write_bytes(gzip.compress(b"[]"))
-    assert window_key(damaged) in _load(tmp_path, damaged).quarantined
+    assert window_key(damaged) in _load(tmp_path, warehouse, damaged).quarantined
     del truth[damaged]
-    assert _read_back(tmp_path) == (truth, {w: len(CHILDREN) + 2 for w in truth})
-    with open_warehouse(tmp_path / "warehouse.duckdb") as con:
+    assert _read_back(warehouse) == (truth, {w: len(CHILDREN) + 2 for w in truth})
+    with open_warehouse(warehouse) as con:
         _assert_exact(con, truth)
+
+
+# ------------------------------------------------------------------ an old warehouse: parents in raw.hub_graph_models
+
+# raw.hub_graph_models and staging.hub_graph_edges as they were before the edges were stored once.
+OLD_GRAPH_DDL = [
+    "CREATE SCHEMA IF NOT EXISTS raw",
+    "CREATE SCHEMA IF NOT EXISTS staging",
+    """CREATE TABLE raw.hub_graph_models (
+        window_start TIMESTAMP NOT NULL, model_id VARCHAR NOT NULL, author VARCHAR, downloads_30d BIGINT,
+        downloads_all_time BIGINT, likes BIGINT, created_at TIMESTAMP,
+        parents STRUCT(parent_id VARCHAR, relation VARCHAR)[])""",
+    """CREATE VIEW staging.hub_graph_edges AS SELECT m.window_start, m.model_id AS child_id,
+        lower(m.model_id) AS child_key, p.parent_id, lower(p.parent_id) AS parent_key, p.relation
+        FROM raw.hub_graph_models AS m, unnest(m.parents) AS t(p)""",
+]
+
+
+def _old_graph_warehouse(warehouse, rng: random.Random) -> dict:
+    """Windows loaded in a random order, each with edges changed from a neighbour's; returns their edges."""
+    con = connect(warehouse)
+    for statement in OLD_GRAPH_DDL:
+        con.execute(statement)
+    truth, base = {}, {_random_edge(rng) for _ in range(10)}
+    for window in rng.sample(WINDOWS, 7):
+        truth[window] = base = _mutated(rng, base)
+        parents = {c: [] for c in CHILDREN}
+        for child, parent, relation in base:
+            parents[child].append({"parent_id": parent, "relation": relation})
+        con.executemany(
+            "INSERT INTO raw.hub_graph_models VALUES (?, ?, ?, 1, 2, 3, NULL, ?)",
+            [(window, child, child.split("/")[0], ps) for child, ps in parents.items()],
+        )
+    con.close()
+    return truth
+
+
+def _view_rows(warehouse):
+    con = connect(warehouse, read_only=True)
+    try:
+        return sorted(con.execute("SELECT * FROM staging.hub_graph_edges").fetchall(), key=str)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("backend", ["file", "ducklake"])
+def test_an_old_warehouse_moves_its_parents_to_the_intervals_on_first_write_open(tmp_path, backend):
+    path = _warehouse(tmp_path, backend)
+    truth = _old_graph_warehouse(path, random.Random(5))
+    before = _view_rows(path)
+    with open_warehouse(path) as con:
+        columns = [r[0] for r in con.execute("DESCRIBE raw.hub_graph_models").fetchall()]
+        assert "parents" not in columns and "model_id" in columns
+        _assert_exact(con, truth)  # every window's edges, each unchanged run stored once
+        assert con.execute("SELECT count(*) FROM raw.hub_graph_models").fetchone()[0] == 7 * len(CHILDREN)
+    assert _view_rows(path) == before  # readers see the same rows
+    stored = _view_rows(path)
+    with open_warehouse(path) as con:  # a no-op from now on
+        _assert_exact(con, truth)
+    assert _view_rows(path) == stored
