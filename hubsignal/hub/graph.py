@@ -117,10 +117,11 @@ def _relation(paths: list[Path]) -> str:
     return f"read_json({listed}, format = 'array', columns = {columns}, compression = 'gzip', filename = true)"
 
 
-def _window_rows_sql(paths: list[Path], unique_ids: bool) -> str:
-    """The landed files' rows, one per model: a model listed twice (ids compared case-insensitively, e.g. a page
-    boundary shifted while paging) keeps its listing from the first file (page order), then the one with the most
-    all-time downloads; with `unique_ids` (checked by the caller) that pass is skipped."""
+def window_rows_sql(paths: list[Path], *, unique_ids: bool = False) -> str:
+    """The landed files' rows, one per model, with the API's columns and `rest` (the `base_model:` tags' parts,
+    sql/ddl/25_raw_hub_graph.sql) for the tags. A model listed twice (ids compared case-insensitively, e.g. a
+    page boundary shifted while paging) keeps its listing from the first file (page order), then the one with
+    the most all-time downloads; with `unique_ids` (checked by the caller) that pass is skipped."""
     dedup = (
         ""
         if unique_ids
@@ -128,11 +129,14 @@ def _window_rows_sql(paths: list[Path], unique_ids: bool) -> str:
             PARTITION BY lower(id) ORDER BY filename, "downloadsAllTime" DESC NULLS LAST, downloads DESC NULLS LAST
         ) = 1"""
     )
-    return f"SELECT * FROM {_relation(paths)} WHERE id IS NOT NULL {dedup}"
+    return (
+        'SELECT id, author, downloads, "downloadsAllTime", likes, "createdAt", base_model_rest(tags) AS rest '
+        f"FROM {_relation(paths)} WHERE id IS NOT NULL {dedup}"
+    )
 
 
-def select_window_sql(paths: list[Path], *, unique_ids: bool = False) -> str:
-    """One row per model of the landed files, shaped as raw.hub_graph_models (window_start bound as $1)."""
+def select_window_sql(rows: str) -> str:
+    """One row per model of `rows` (window_rows_sql), shaped as raw.hub_graph_models (window_start bound as $1)."""
     return f"""
         SELECT
             $1::TIMESTAMP AS window_start,
@@ -142,19 +146,16 @@ def select_window_sql(paths: list[Path], *, unique_ids: bool = False) -> str:
             "downloadsAllTime" AS downloads_all_time,
             likes,
             try_cast(replace(CAST("createdAt" AS VARCHAR), 'Z', '') AS TIMESTAMP) AS created_at
-        FROM ({_window_rows_sql(paths, unique_ids)})
+        FROM ({rows})
     """
 
 
-def select_edges_sql(paths: list[Path], *, unique_ids: bool = False) -> str:
-    """The edges the landed files declare: (child_id, parent_id, relation), distinct, from each model's tags by
-    the macros of sql/ddl/25_raw_hub_graph.sql, each step over the previous one's column."""
+def select_edges_sql(rows: str) -> str:
+    """The edges `rows` (window_rows_sql) declare: (child_id, parent_id, relation), distinct, by the macros of
+    sql/ddl/25_raw_hub_graph.sql, each step over the previous one's column."""
     return f"""
         SELECT child_id, edge.parent_id, edge.relation
-        FROM (
-            SELECT id AS child_id, unnest(base_model_edges(rest, base_model_relation_ids(rest))) AS edge
-            FROM (SELECT id, base_model_rest(tags) AS rest FROM ({_window_rows_sql(paths, unique_ids)}))
-        )
+        FROM (SELECT id AS child_id, unnest(base_model_edges(rest, base_model_relation_ids(rest))) AS edge FROM ({rows}))
     """
 
 
@@ -172,8 +173,11 @@ def load_window(con: duckdb.DuckDBPyConnection, paths: list[Path], window_start:
     transaction, after its old models rows are deleted); returns the model count."""
     start = naive_utc(window_start)
     unique_ids = ids_are_unique(con, paths)
-    con.execute(f"INSERT INTO {TABLE} BY NAME {select_window_sql(paths, unique_ids=unique_ids)}", [start])
-    set_window_edges(con, start, select_edges_sql(paths, unique_ids=unique_ids))
+    # The files are read twice, for the models and for the edges: a columnar read of Parquet costs little, and
+    # staging crawled pages' rows in a temporary table once measured no faster than parsing the JSON again.
+    rows = window_rows_sql(paths, unique_ids=unique_ids)
+    con.execute(f"INSERT INTO {TABLE} BY NAME {select_window_sql(rows)}", [start])
+    set_window_edges(con, start, select_edges_sql(rows))
     return con.execute(f"SELECT count(*) FROM {TABLE} WHERE window_start = ?", [start]).fetchone()[0]
 
 
