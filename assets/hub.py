@@ -86,6 +86,7 @@ raw_hub_graph_models = snapshot_asset(
         "graph_every": settings.graph_every,
     },
     description="The whole Hub as a graph: one row per (window, model) of every public model, with its "
-    "downloads and its declared parents (base_model: tags), from a resumable crawl of GET /api/models or an "
+    "downloads (its declared parents, base_model: tags, go to raw.hub_graph_edges, stored once while unchanged), "
+    "from a resumable crawl of GET /api/models or an "
     "imported whole-Hub dump (docs/hub-graph.md).",
 )

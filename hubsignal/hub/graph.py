@@ -5,7 +5,8 @@ Landed window `landing/hub_graph/<key>/`:
 - a live crawl: `page-NNNNN.json.gz`, each page's body as received (gzip), in listing order;
 - an imported whole-Hub dump: `models.parquet` (zstd), the dump's models with the API's field names.
 Either way one row per model reaches `raw.hub_graph_models` (duplicates by case-insensitive id: the first
-listed wins), with the parents parsed from its `base_model:` tags by the SQL macros of sql/ddl/25_raw_hub_graph.sql.
+listed wins), and the edges parsed from its `base_model:` tags by the SQL macros of sql/ddl/25_raw_hub_graph.sql
+reach `raw.hub_graph_edges`, stored once per run of loaded windows that declare them (valid_from / valid_to).
 """
 
 from __future__ import annotations
