@@ -285,14 +285,13 @@ def migrate_graph_parents(con: duckdb.DuckDBPyConnection) -> None:
     loader's own set_window_edges (so the intervals are the ones a fresh load makes), drop the column and make
     staging.hub_graph_edges again over the intervals. One transaction (after sql/ddl/ made the new tables); a
     no-op once the column is gone."""
-    from hubsignal.hub import graph  # (the graph loader; imported here: it pulls in the Hub client)
-
     found = con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'raw' "
         "AND table_name = 'hub_graph_models' AND column_name = 'parents'"
     ).fetchone()[0]
     if not found:
         return
+    from hubsignal.hub import graph  # (the graph loader; imported here: it pulls in the Hub client)
 
     def move(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DELETE FROM {graph.EDGES_TABLE}")
