@@ -11,7 +11,7 @@ from hubsignal.windows import latest_closed_window, window_key
 from pipelines.cli import run_windows
 from tests.conftest import query
 from tests.fakes.fake_livebench import FakeLiveBench
-from tests.fakes.fake_whole_hub import WholeHub, derivative_truth, whole_hub_models
+from tests.fakes.fake_whole_hub import WholeHub, anomaly_truth, derivative_truth, whole_hub_models
 
 COLUMNS = (
     "n_direct_derivatives",
@@ -104,6 +104,21 @@ def test_crawl_builds_exact_derivative_trees(home, livebench, monkeypatch, n, ru
     assert got == expected
     assert sum(v["n_transitive_derivatives"] for v in got.values()) > n // 10  # the trees are not trivial
     assert max(v["max_depth"] for v in got.values()) > 8  # deeper than the old 8-level search: exact at any depth
+    anomalies = anomaly_truth(models)
+    assert _anomalies(home, key) == anomalies and min(anomalies.values()) > 0
+
+
+def _anomalies(home, key):
+    """The warn check hub_graph_anomalies' counts for the window (its SQL, run on the built warehouse)."""
+    from hubsignal.quality.sql_checks import CHECKS_DIR, load_check
+    from hubsignal.sql_models import bind_window
+    from hubsignal.windows import WINDOW, parse_window_key
+
+    start = parse_window_key(key)
+    sql = bind_window(load_check(CHECKS_DIR / "hub_graph_anomalies.sql").sql, start, start + WINDOW)
+    names = ("n_self_loops", "n_models_on_cycles", "n_dead_parent_edges", "n_dead_parents")
+    (row,) = query(home, f"SELECT {', '.join(names)} FROM ({sql})")
+    return dict(zip(names, row, strict=True))
 
 
 def test_crawl_resumes_from_its_last_landed_page(home, livebench, monkeypatch):

@@ -195,3 +195,34 @@ class _Ordered(dict):
 
     def values(self):
         return self._ordered
+
+
+def anomaly_truth(models: list[dict]) -> dict[str, int]:
+    """What the warn check hub_graph_anomalies counts, computed independently (networkx): self-loops, edges to
+    parents not listed, and the models that are both reachable from a cycle and reach one (cycle members
+    included), cycles being the strongly connected components of two or more models."""
+    import networkx as nx
+
+    listed = {m["id"].lower() for m in models}
+    graph = nx.DiGraph()
+    self_loops, dead = 0, set()
+    for m in models:
+        child = m["id"].lower()
+        for parent in parents_of(m):
+            if parent == child:
+                self_loops += 1
+            elif parent not in listed:
+                dead.add((child, parent))
+            else:
+                graph.add_edge(parent, child)
+    on_cycle = set().union(*(c for c in nx.strongly_connected_components(graph) if len(c) > 1))
+    downstream, upstream = set(on_cycle), set(on_cycle)
+    for node in on_cycle:
+        downstream |= nx.descendants(graph, node)
+        upstream |= nx.ancestors(graph, node)
+    return {
+        "n_self_loops": self_loops,
+        "n_models_on_cycles": len(downstream & upstream),
+        "n_dead_parent_edges": len(dead),
+        "n_dead_parents": len({p for _, p in dead}),
+    }
