@@ -230,6 +230,16 @@ def test_derivative_inclusive_concentration_and_kpis(built):
     ]
 
 
+def test_insights_page_shows_the_derivative_inclusive_leader(built):
+    home, _, _ = built
+    html = (home / "report" / "index.html").read_text()
+    card = html[html.index('data-kpi="top_family_derivative_downloads_30d"') :]
+    card = card[: card.index("</article>")]
+    assert '<span class="kpi-value" data-kpi-value="top_family_derivative_downloads_30d">520</span>' in card
+    assert 'data-kpi-value="top_family_incl_derivatives">Llama</span>' in card
+    assert f"{100 * 2520 / 3735:.1f}% of the families" in card and f"{100 * 520 / 2520:.1f}% of its total" in card
+
+
 def test_graph_anomalies_check_by_hand(built):
     home, _, _ = built
     from hubsignal.quality.sql_checks import CHECKS_DIR, load_check
