@@ -17,7 +17,7 @@ tree AS (
     SELECT window_start, family, model_id, lower(model_id) AS model_key, depth
     FROM staging.family_derivative_reach
     -- the run's windows through graph_windows only: a literal range that reaches staging.hub_graph_edges
-    -- through the join made DuckDB plan its unnest as a lateral join, 20x slower at 1M models (measured)
+    -- through the join made DuckDB plan its unnest as a lateral join, ~15x slower at 1M models (measured)
     WHERE window_start IN (SELECT window_start FROM graph_windows)
 ),
 reached AS (  -- (derivative, relation) with an in-tree incoming edge of that relation; from_official: from depth 0

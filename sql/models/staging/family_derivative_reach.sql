@@ -25,7 +25,7 @@ official AS MATERIALIZED (
 ),
 -- parent -> child, lower-cased ids, any relation, self-loops dropped. The run's windows are selected through
 -- graph_windows only (the join pushes them into the scan as a dynamic filter): a literal range here made
--- DuckDB plan the walk's join the slow way round (4x slower at 1M models, measured).
+-- DuckDB plan the walk slower (about 3x at 1M models, measured).
 -- An edge declared twice (two relations) steps twice to the same model: USING KEY keeps one row (cheaper
 -- than a DISTINCT over all edges).
 edges AS MATERIALIZED (
