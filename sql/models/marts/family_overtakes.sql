@@ -4,8 +4,8 @@
 -- (the 30-day gauge) from marts.family_downloads, and 'derivatives' (sum over relations of
 -- marts.family_derivatives); from the whole-Hub graph (marts.family_derivative_tree, the previous window being
 -- the previous accepted hub_graph window): 'derivative_downloads_30d' (30-day downloads of the family's
--- transitive derivatives) and 'transitive_derivatives' (their number). "Ahead" is strictly greater: a tie is not ahead, so a family that falls back
--- to a tie and pulls ahead again records a new event.
+-- transitive derivatives) and 'transitive_derivatives' (their number). "Ahead" is strictly greater: a tie is
+-- not ahead, so a family that falls back to a tie and pulls ahead again records a new event.
 --
 -- Each event is a function of W's rows alone (which carry the previous window's values), so re-computing
 -- any window or range gives the same events; a crossing that later reverses is a second event
