@@ -459,7 +459,12 @@ def _one_window_as_its_run_would(home: Path, key: str) -> None:
             con.execute("CREATE OR REPLACE TABLE staging.families AS SELECT * FROM families_batch")
             con.unregister("families_batch")
         with _benchmark_marts_stubbed(con):
-            for layer, name in [("staging", "hub_models"), *(("marts", m) for m in ADOPTION_MARTS)]:
+            graph = [
+                ("staging", "hub_graph_edges"),
+                ("staging", "family_derivative_reach"),
+                ("marts", "family_derivative_tree"),
+            ]
+            for layer, name in [("staging", "hub_models"), *graph, *(("marts", m) for m in ADOPTION_MARTS)]:
                 materialize(con, load_model(MODELS_DIR / layer / f"{name}.sql"), start, start + WINDOW)
 
 

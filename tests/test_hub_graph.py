@@ -11,13 +11,14 @@ from hubsignal.windows import latest_closed_window, window_key
 from pipelines.cli import run_windows
 from tests.conftest import query
 from tests.fakes.fake_livebench import FakeLiveBench
-from tests.fakes.fake_whole_hub import WholeHub, derivative_truth, whole_hub_models
+from tests.fakes.fake_whole_hub import WholeHub, anomaly_truth, derivative_truth, whole_hub_models
 
 COLUMNS = (
     "n_direct_derivatives",
     "n_transitive_derivatives",
     "derivative_downloads_30d",
     "derivative_downloads_all_time",
+    "max_depth",
 )
 
 
@@ -50,6 +51,7 @@ _GRAPH_PATH = [
     ["raw", "hub_graph_models"],
     ["staging", "families"],
     ["staging", "hub_graph_edges"],
+    ["staging", "family_derivative_reach"],
     ["marts", "family_derivative_tree"],
 ]
 _GRAPH_JOB = None
@@ -101,8 +103,22 @@ def test_crawl_builds_exact_derivative_trees(home, livebench, monkeypatch, n, ru
     expected = _expected(models)
     assert got == expected
     assert sum(v["n_transitive_derivatives"] for v in got.values()) > n // 10  # the trees are not trivial
-    depth = dict(query(home, "SELECT family, max_depth FROM marts.family_derivative_tree"))
-    assert max(depth.values()) >= 3
+    assert max(v["max_depth"] for v in got.values()) > 8  # deeper than the old 8-level search: exact at any depth
+    anomalies = anomaly_truth(models)
+    assert _anomalies(home, key) == anomalies and min(anomalies.values()) > 0
+
+
+def _anomalies(home, key):
+    """The warn check hub_graph_anomalies' counts for the window (its SQL, run on the built warehouse)."""
+    from hubsignal.quality.sql_checks import CHECKS_DIR, load_check
+    from hubsignal.sql_models import bind_window
+    from hubsignal.windows import WINDOW, parse_window_key
+
+    start = parse_window_key(key)
+    sql = bind_window(load_check(CHECKS_DIR / "hub_graph_anomalies.sql").sql, start, start + WINDOW)
+    names = ("n_self_loops", "n_models_on_cycles", "n_dead_parent_edges", "n_dead_parents")
+    (row,) = query(home, f"SELECT {', '.join(names)} FROM ({sql})")
+    return dict(zip(names, row, strict=True))
 
 
 def test_crawl_resumes_from_its_last_landed_page(home, livebench, monkeypatch):

@@ -171,6 +171,7 @@ PAGE_FACTS = """JSON.stringify({
   leader: document.querySelector('[data-kpi-value=leader_family]')?.textContent,
   gap: document.querySelector('[data-kpi-value=mean_gap_pp]')?.textContent,
   rate: document.querySelector('[data-kpi-value=contamination_disclosure_rate]')?.textContent,
+  derivative_card: document.querySelector('[data-kpi=top_family_derivative_downloads_30d]')?.textContent,
   charts: [...document.querySelectorAll('[data-chart] svg')]
       .filter(s => s.getBoundingClientRect().width > 100 && s.querySelectorAll('path, rect, line').length > 5)
       .map(s => s.parentElement.dataset.chart),
@@ -197,6 +198,7 @@ def test_page_in_chromium_matches_the_warehouse(demo_run, chromium):
     assert facts["leader"] == leader
     assert facts["gap"] == f"{gap:.1f}pp"
     assert facts["rate"] == f"{100 * rate:.1f}%"
+    assert "no whole-Hub graph in this window" in facts["derivative_card"]  # the sample has no hub_graph windows
     assert STATUS.search(facts["status"])
     last = query(home, "SELECT max(window_start) FROM meta.snapshot_log WHERE status IN ('observed', 'imported')")[0][0]
     assert facts["status"].startswith(f"Last: {last:%H:%M} UTC")

@@ -94,6 +94,16 @@ def _good_warehouse(home):
             ],
         )
         log_windows(con, LEGACY, (2, 9))
+        # a clean whole-Hub graph each window: a chain Qwen/Qwen3-8B <- alice/ft <- bob/ft-gguf
+        for k in range(N):
+            con.execute(
+                "INSERT INTO raw.hub_graph_models (window_start, model_id, author, downloads_30d, parents) VALUES "
+                "(?, 'Qwen/Qwen3-8B', 'Qwen', 100, []), "
+                "(?, 'alice/ft', 'alice', 10, [{'parent_id': 'Qwen/Qwen3-8B', 'relation': 'finetune'}]), "
+                "(?, 'bob/ft-gguf', 'bob', 5, [{'parent_id': 'alice/ft', 'relation': 'quantized'}])",
+                [w(k)] * 3,
+            )
+        log_windows(con, "hub_graph", range(N))
         # staging.unmatched_models is a view over the identity models; here a table with its columns
         con.execute(
             "CREATE TABLE staging.unmatched_models AS SELECT 'livebench_without_legacy' AS kind, "
@@ -102,7 +112,7 @@ def _good_warehouse(home):
         )
     with open_warehouse(path) as con:
         models = {m.table: m for m in discover_models()}
-        for table in ("staging.hub_models", "marts.family_downloads"):
+        for table in ("staging.hub_models", "marts.family_downloads", "staging.hub_graph_edges"):
             materialize(con, models[table], w(0), w(N))
     return path
 
@@ -254,6 +264,16 @@ BAD_WINDOWS = [
         "'model_info answered HTTP 400', NULL)",
         1,
         "Qwen/Qwen3-8B: model_info answered HTTP 400",
+    ),
+    # window 9: alice/ft names itself, a parent that is not listed, and bob/ft-gguf (which names alice/ft): a
+    # self-loop, a dead parent and a 2-cycle
+    (
+        "hub_graph_anomalies",
+        "UPDATE raw.hub_graph_models SET parents = [{{'parent_id': 'alice/ft', 'relation': 'finetune'}}, "
+        "{{'parent_id': 'gone/deleted', 'relation': NULL}}, {{'parent_id': 'bob/ft-gguf', 'relation': 'merge'}}] "
+        "WHERE model_id = 'alice/ft' AND window_start = '{bad}'",
+        1,
+        "1 2 1 1 alice/ft gone/deleted",
     ),
     (
         "livebench_task_in_category",

@@ -125,7 +125,30 @@ def kpi_cards(d: InsightsData) -> str:
             d.synthetic("hub_children_counts"),
         )
     )
-    # 3. the contamination-disclosure rate
+    # 3. the family ahead once its derivatives' downloads count (whole-Hub graph)
+    top = k["top_family_incl_derivatives"]
+    cards.append(
+        _card(
+            "top_family_derivative_downloads_30d",
+            human(k["top_family_derivative_downloads_30d"]) if top is not None else "–",
+            f"{top} derivative downloads (30 days)" if top is not None else "derivative downloads (30 days)",
+            (
+                f'— <span data-kpi-value="top_family_incl_derivatives">{esc(top)}</span> leads once derivatives '
+                f"count ({pct(k['top_family_incl_derivatives_share_30d'])} of the families' own + derivative "
+                f"downloads); derivatives are {pct(k['top_family_derivative_share_30d'])} of its total"
+                if top is not None
+                else "no whole-Hub graph in this window"
+            ),
+            [window, "Hugging Face Hub, every model's base_model tags (marts.family_derivative_tree)"],
+            _trend(
+                k["top_family_derivative_downloads_30d"], b and b["top_family_derivative_downloads_30d"], "relative", b
+            )
+            if top is not None
+            else "",
+            d.synthetic("hub_graph"),
+        )
+    )
+    # 4. the contamination-disclosure rate
     rate = k["contamination_disclosure_rate"]
     cards.append(
         _card(
@@ -142,7 +165,7 @@ def kpi_cards(d: InsightsData) -> str:
             d.synthetic("model_cards"),
         )
     )
-    # 4. the mean legacy-minus-LiveBench gap
+    # 5. the mean legacy-minus-LiveBench gap
     cards.append(
         _card(
             "mean_gap_pp",

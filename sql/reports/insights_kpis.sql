@@ -21,6 +21,10 @@ SELECT
     p.mean_gap_pp,
     strftime(p.mean_gap_release_date, '%Y-%m-%d') AS mean_gap_release,
     p.n_overtakes,
+    p.top_family_incl_derivatives,
+    p.top_family_incl_derivatives_share_30d,
+    p.top_family_derivative_downloads_30d,
+    p.top_family_derivative_share_30d,
     p.families_version,
     fd.n_models AS leader_n_models,
     (SELECT count(*) FROM marts.benchmark_gap AS g

@@ -125,8 +125,9 @@ def parents_of(record: dict) -> set[str]:
 
 
 def derivative_truth(models: list[dict], family_of) -> dict[str, dict[str, int]]:
-    """Per family: n_direct_derivatives, n_transitive_derivatives, derivative_downloads_30d / _all_time, by a
-    plain BFS from the family's official models (self-loops, cycles and dead parents end by construction)."""
+    """Per family: n_direct_derivatives, n_transitive_derivatives, derivative_downloads_30d / _all_time and
+    max_depth (the largest shortest-chain depth), by a plain BFS from the family's official models (self-loops,
+    cycles and dead parents end by construction)."""
     by_key = {m["id"].lower(): m for m in models}
     children: dict[str, set[str]] = {}
     for m in models:
@@ -140,12 +141,14 @@ def derivative_truth(models: list[dict], family_of) -> dict[str, dict[str, int]]
             official.setdefault(fam, set()).add(m["id"].lower())
     truth = {}
     for fam, roots in official.items():
-        seen, queue = set(roots), deque(roots)
+        depth, queue = dict.fromkeys(roots, 0), deque(roots)
         while queue:
-            for c in children.get(queue.popleft(), ()):
-                if c not in seen:
-                    seen.add(c)
+            parent = queue.popleft()
+            for c in children.get(parent, ()):
+                if c not in depth:
+                    depth[c] = depth[parent] + 1
                     queue.append(c)
+        seen = set(depth)
         derived = seen - roots
         direct = {c for r in roots for c in children.get(r, ())} - roots
         truth[fam] = {
@@ -153,6 +156,7 @@ def derivative_truth(models: list[dict], family_of) -> dict[str, dict[str, int]]
             "n_transitive_derivatives": len(derived),
             "derivative_downloads_30d": sum(by_key[k].get("downloads") or 0 for k in derived),
             "derivative_downloads_all_time": sum(by_key[k].get("downloadsAllTime") or 0 for k in derived),
+            "max_depth": max(depth.values()),
         }
     return truth
 
@@ -191,3 +195,34 @@ class _Ordered(dict):
 
     def values(self):
         return self._ordered
+
+
+def anomaly_truth(models: list[dict]) -> dict[str, int]:
+    """What the warn check hub_graph_anomalies counts, computed independently (networkx): self-loops, edges to
+    parents not listed, and the models that are both reachable from a cycle and reach one (cycle members
+    included), cycles being the strongly connected components of two or more models."""
+    import networkx as nx
+
+    listed = {m["id"].lower() for m in models}
+    graph = nx.DiGraph()
+    self_loops, dead = 0, set()
+    for m in models:
+        child = m["id"].lower()
+        for parent in parents_of(m):
+            if parent == child:
+                self_loops += 1
+            elif parent not in listed:
+                dead.add((child, parent))
+            else:
+                graph.add_edge(parent, child)
+    on_cycle = set().union(*(c for c in nx.strongly_connected_components(graph) if len(c) > 1))
+    downstream, upstream = set(on_cycle), set(on_cycle)
+    for node in on_cycle:
+        downstream |= nx.descendants(graph, node)
+        upstream |= nx.ancestors(graph, node)
+    return {
+        "n_self_loops": self_loops,
+        "n_models_on_cycles": len(downstream & upstream),
+        "n_dead_parent_edges": len(dead),
+        "n_dead_parents": len({p for _, p in dead}),
+    }

@@ -2,8 +2,10 @@
 -- ahead in the previous observed window (prev_window_start; hours_since_prev is the real interval, so the
 -- crossing happened somewhere inside it). Metrics: 'downloads_all_time' (cumulative), 'downloads_30d'
 -- (the 30-day gauge) from marts.family_downloads, and 'derivatives' (sum over relations of
--- marts.family_derivatives). "Ahead" is strictly greater: a tie is not ahead, so a family that falls back
--- to a tie and pulls ahead again records a new event.
+-- marts.family_derivatives); from the whole-Hub graph (marts.family_derivative_tree, the previous window being
+-- the previous accepted hub_graph window): 'derivative_downloads_30d' (30-day downloads of the family's
+-- transitive derivatives) and 'transitive_derivatives' (their number). "Ahead" is strictly greater: a tie is
+-- not ahead, so a family that falls back to a tie and pulls ahead again records a new event.
 --
 -- Each event is a function of W's rows alone (which carry the previous window's values), so re-computing
 -- any window or range gives the same events; a crossing that later reverses is a second event
@@ -26,6 +28,16 @@ WITH metric_values AS (
     FROM marts.family_derivatives
     WHERE window_start >= $window_start AND window_start < $window_end
     GROUP BY window_start, prev_window_start, family
+    UNION ALL
+    SELECT window_start, prev_window_start, family, 'derivative_downloads_30d' AS metric,
+        derivative_downloads_30d_prev AS value_before, derivative_downloads_30d AS value_after, families_version
+    FROM marts.family_derivative_tree
+    WHERE window_start >= $window_start AND window_start < $window_end
+    UNION ALL
+    SELECT window_start, prev_window_start, family, 'transitive_derivatives' AS metric,
+        n_transitive_derivatives_prev AS value_before, n_transitive_derivatives AS value_after, families_version
+    FROM marts.family_derivative_tree
+    WHERE window_start >= $window_start AND window_start < $window_end
 )
 SELECT
     a.window_start,

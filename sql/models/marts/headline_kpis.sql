@@ -7,6 +7,12 @@
 -- The contamination cards: the overall disclosure rate of the window's model cards (marts.disclosure_rate,
 -- scope 'overall'; NULL when the window has no card snapshot) and the mean legacy-minus-LiveBench gap of the
 -- newest LiveBench release published on or before the window (marts.benchmark_gap), with that release's date.
+--
+-- The derivative-inclusive cards (whole-Hub graph; NULL when the window has no accepted hub_graph snapshot):
+-- the top family on own + derivative 30-day downloads (marts.family_concentration), its share of the families'
+-- inclusive sum, its derivatives' 30-day downloads and their share of its inclusive total
+-- (marts.family_derivative_tree), and the derivative 30-day downloads of all tracked families (a model in two
+-- families' trees counts in each).
 WITH downloads AS (
     SELECT *
     FROM marts.family_downloads
@@ -38,6 +44,12 @@ derivative_totals AS (
     FROM derivatives
     GROUP BY window_start
 ),
+graph_totals AS (
+    SELECT window_start, sum(derivative_downloads_30d)::BIGINT AS tracked_derivative_downloads_30d
+    FROM marts.family_derivative_tree
+    WHERE window_start >= $window_start AND window_start < $window_end
+    GROUP BY window_start
+),
 gap_by_release AS (
     SELECT release_date, avg(gap_pp) AS mean_gap_pp
     FROM marts.benchmark_gap
@@ -62,6 +74,11 @@ SELECT
     c.leader_share_30d AS top_family_share_30d,
     c.leader_to_next_eight AS top_family_to_next_eight,
     c.hhi_30d,
+    c.leader_family_incl_derivatives AS top_family_incl_derivatives,
+    c.leader_share_30d_incl_derivatives AS top_family_incl_derivatives_share_30d,
+    dt.derivative_downloads_30d AS top_family_derivative_downloads_30d,
+    dt.derivative_share_30d AS top_family_derivative_share_30d,
+    gt.tracked_derivative_downloads_30d,
     coalesce(o.n_overtakes, 0) AS n_overtakes,
     dr.disclosure_rate AS contamination_disclosure_rate,
     g.mean_gap_pp,
@@ -73,6 +90,10 @@ LEFT JOIN derivatives AS d ON d.window_start = w.window_start AND d.family = l.f
 LEFT JOIN derivative_totals AS t ON t.window_start = w.window_start
 LEFT JOIN marts.family_concentration AS c
     ON c.window_start = w.window_start AND c.window_start >= $window_start AND c.window_start < $window_end
+LEFT JOIN marts.family_derivative_tree AS dt
+    ON dt.window_start = w.window_start AND dt.family = c.leader_family_incl_derivatives
+    AND dt.window_start >= $window_start AND dt.window_start < $window_end
+LEFT JOIN graph_totals AS gt ON gt.window_start = w.window_start
 LEFT JOIN overtakes AS o ON o.window_start = w.window_start
 LEFT JOIN marts.disclosure_rate AS dr ON dr.window_start = w.window_start AND dr.scope = 'overall'
 ASOF LEFT JOIN gap_by_release AS g ON w.window_start >= g.release_date
