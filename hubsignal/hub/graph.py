@@ -114,19 +114,19 @@ def _relation(paths: list[Path]) -> str:
     return f"read_json({listed}, format = 'array', columns = {columns}, compression = 'gzip', filename = true)"
 
 
+# The listing of a model kept when it is listed twice (by the loader, and by compaction: hubsignal/retention.py).
+FIRST_LISTING = """row_number() OVER (
+    PARTITION BY lower(id) ORDER BY filename, "downloadsAllTime" DESC NULLS LAST, downloads DESC NULLS LAST
+) = 1"""
+
+
 def select_window_sql(paths: list[Path], *, unique_ids: bool = False) -> str:
     """One row per model of the landed files, shaped as raw.hub_graph_models (window_start bound as $1).
     A model listed twice (ids compared case-insensitively, e.g. a page boundary shifted while paging) keeps
     its listing from the first file (page order), then the one with the most all-time downloads; with
     `unique_ids` (checked by the caller) that pass is skipped. Parents: sql/ddl/25_raw_hub_graph.sql, each
     step over the previous one's column."""
-    dedup = (
-        ""
-        if unique_ids
-        else """QUALIFY row_number() OVER (
-            PARTITION BY lower(id) ORDER BY filename, "downloadsAllTime" DESC NULLS LAST, downloads DESC NULLS LAST
-        ) = 1"""
-    )
+    dedup = "" if unique_ids else f"QUALIFY {FIRST_LISTING}"
     return f"""
         SELECT
             $1::TIMESTAMP AS window_start,
