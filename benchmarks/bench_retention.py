@@ -20,7 +20,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -59,6 +58,31 @@ def _load(warehouse: Path, landing: Path, key: str) -> None:
         graph.load_window(con, paths, parse_window_key(key))
 
 
+_COMPACT = """
+import resource, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from hubsignal.retention import compact_graph_window
+started = time.perf_counter()
+compact_graph_window(Path(sys.argv[1]), sys.argv[2], now=datetime.now(UTC))
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _compact_in_a_process(landing: Path, key: str) -> tuple[float, float]:
+    """The compaction alone, in its own process: (seconds, peak RSS in MB of that process)."""
+    import os
+    import subprocess
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root}
+    out = subprocess.run(
+        [sys.executable, "-c", _COMPACT, str(landing), key], env=env, check=True, capture_output=True, text=True
+    )
+    took, rss = out.stdout.split()
+    return float(took), float(rss)
+
+
 def _raw_checksum(warehouse: Path):
     import duckdb
 
@@ -79,7 +103,7 @@ def main() -> int:
 
     from hubsignal import landing as lz
     from hubsignal.hub import graph
-    from hubsignal.retention import compact_graph_window, prune_graph_windows
+    from hubsignal.retention import prune_graph_windows
     from hubsignal.warehouse import open_warehouse
     from hubsignal.windows import WINDOW, parse_window_key, window_key
     from tests.fakes.fake_whole_hub import whole_hub_models
@@ -101,9 +125,7 @@ def main() -> int:
         rows_from_pages = _raw_checksum(warehouse)
         one_window = warehouse.stat().st_size
 
-        started = time.perf_counter()
-        compact_graph_window(landing, keys[0], now=datetime.now(UTC))
-        took = time.perf_counter() - started
+        took, rss_mb = _compact_in_a_process(landing, keys[0])
         parquet_bytes = _bytes(folder)
         reloaded = root / "reloaded.duckdb"
         _load(reloaded, landing, keys[0])
@@ -137,7 +159,7 @@ def main() -> int:
         f"landing per window, compacted (models.parquet zstd) + manifest: {parquet_bytes / 1e6:.1f} MB "
         f"({per_model_parquet:.1f} B/model), {pages_bytes / parquet_bytes:.2f}x smaller"
     )
-    print(f"compaction time (write, check against the pages, swap): {took:.1f} s")
+    print(f"compaction (write, check against the pages, swap): {took:.1f} s, peak RSS {rss_mb:.0f} MB (own process)")
     print(f"reloading the compacted window gives the same raw rows: {'yes' if same else 'NO'}")
     print(
         f"warehouse per window (raw.hub_graph_models, file growth): {one_window / 1e6:.1f} MB ({per_model_wh:.1f} B/model)"

@@ -383,15 +383,24 @@ def file_problems(landing: Path, source: str, key: str) -> list[str]:
     """Re-hash a landed window's files against its manifest: one line per file that is missing, unreadable or
     changed since landing (naming the file); empty when the window is intact. Reads, never decompresses."""
     folder = window_dir(landing, source, key)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        return [f"{folder / MANIFEST}: unreadable manifest ({exc})"]
-    problems = []
-    for entry in manifest.get("files", []):
-        problem = _landed_file_problem(folder / entry["file"], entry["sha256"])
-        if problem:
-            problems.append(problem)
+    for _ in range(2):
+        try:
+            data = (folder / MANIFEST).read_bytes()
+            manifest = json.loads(data)
+        except (OSError, ValueError) as exc:
+            return [f"{folder / MANIFEST}: unreadable manifest ({exc})"]
+        problems = []
+        for entry in manifest.get("files", []):
+            problem = _landed_file_problem(folder / entry["file"], entry["sha256"])
+            if problem:
+                problems.append(problem)
+        try:
+            swapped = problems and (folder / MANIFEST).read_bytes() != data
+        except OSError:
+            swapped = False
+        if not swapped:
+            break
+        # A compaction swapped the window's files while they were hashed (`swap_window_files`): hash the new ones.
     return problems
 
 

@@ -288,3 +288,52 @@ def test_pruned_raw_rows_come_back_by_a_backfill_with_the_same_rows_and_marts(ho
 
     assert cli(["compact"]) == 0  # the next retention pass prunes it again: the horizon is the policy
     assert query(home, "SELECT count(*) FROM raw.hub_graph_models") == [(0,)]
+
+
+def test_a_window_hashed_while_it_is_compacted_is_not_called_damaged(tmp_path, monkeypatch):
+    """`hubsignal verify` (no pool slot) may hash a window while a run compacts it: it sees the old or new files."""
+    landing, key = tmp_path / "landing", "2026-01-01-03:00"
+    _land_pages(landing, key, whole_hub_models(1_000, seed=4))
+    hash_file = lz._landed_file_problem
+    compacted = {}
+
+    def compacted_meanwhile(path: Path, sha256: str):
+        if path.name == "page-00002.json.gz" and "report" not in compacted:  # the pages go while it hashes them
+            compacted["report"] = None
+            now = datetime.now(UTC)
+            compacted["report"] = compact_graph_windows(landing, older_than=now, now=now)
+        return hash_file(path, sha256)
+
+    monkeypatch.setattr(lz, "_landed_file_problem", compacted_meanwhile)
+    assert lz.file_problems(landing, graph.SOURCE, key) == []
+    assert list(compacted["report"].compacted) == [key]
+    assert [
+        e["file"] for e in json.loads((lz.window_dir(landing, graph.SOURCE, key) / lz.MANIFEST).read_text())["files"]
+    ] == [graph.PARQUET_FILE]
+
+
+def test_retention_settings_are_days_or_zero(monkeypatch):
+    from hubsignal.settings import Settings
+
+    monkeypatch.setenv("HUBSIGNAL_GRAPH_RETAIN_DAYS", "0")
+    monkeypatch.setenv("HUBSIGNAL_GRAPH_COMPACT_AFTER_DAYS", "0.5")
+    settings = Settings.from_env()
+    assert (settings.graph_retain_days, settings.graph_compact_after_days) == (0, 0.5)
+    monkeypatch.setenv("HUBSIGNAL_GRAPH_RETAIN_DAYS", "-1")
+    with pytest.raises(ValueError, match="HUBSIGNAL_GRAPH_RETAIN_DAYS=-1.0 must be 0"):
+        Settings.from_env()
+
+
+def test_a_compacted_window_copied_to_another_landing_zone_loads_the_same_rows(home, tmp_path, capsys):
+    landing, key = tmp_path / "other" / "landing", "2026-01-01-03:00"
+    _land_pages(landing, key, whole_hub_models(1_000, seed=6))
+    truth = _raw_rows(tmp_path, landing, key)
+    now = datetime.now(UTC)
+    assert list(compact_graph_windows(landing, older_than=now, now=now).compacted) == [key]
+    assert cli(["import", str(landing), "--no-run"]) == 0, capsys.readouterr().err
+    copied = lz.window_dir(home / "landing", graph.SOURCE, key)
+    assert [e["file"] for e in json.loads((copied / lz.MANIFEST).read_text())["files"]] == [graph.PARQUET_FILE]
+    assert (copied / graph.PARQUET_FILE).read_bytes() == (
+        lz.window_dir(landing, graph.SOURCE, key) / "models.parquet"
+    ).read_bytes()
+    assert _raw_rows(tmp_path, home / "landing", key) == truth
