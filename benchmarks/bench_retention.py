@@ -79,7 +79,7 @@ def _compact_in_a_process(landing: Path, key: str) -> tuple[float, float]:
     out = subprocess.run(
         [sys.executable, "-c", _COMPACT, str(landing), key], env=env, check=True, capture_output=True, text=True
     )
-    took, rss = out.stdout.split()
+    took, rss = out.stdout.splitlines()[-1].split()
     return float(took), float(rss)
 
 
