@@ -102,9 +102,7 @@ def compact_graph_window(landing: Path, key: str, *, now: datetime) -> tuple[int
     written = lz.compact_temp_path(folder, ".parquet")
     listed_records = sum(entry["n_records"] for entry in manifest["files"])
     with tempfile.TemporaryDirectory(prefix="hubsignal-compact-") as spill:
-        # A database file in the spill folder, not an in-memory one: its tables are paged out under the memory
-        # limit (an in-memory database held ~2.6 GB RSS at 2M models, this one stays near the limit).
-        con = duckdb.connect(str(Path(spill) / "compact.duckdb"))
+        con = duckdb.connect()  # ~1.2 GB peak RSS at 2M models (benchmarks/bench_retention.py)
         try:
             con.execute("SET enable_progress_bar = false")  # a long compaction would draw it on stdout
             con.execute(f"SET memory_limit = '{COMPACT_MEMORY_LIMIT}'")
