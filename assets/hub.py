@@ -1,11 +1,13 @@
 """Hub snapshots: raw/hub_models, raw/hub_children_counts and the whole-Hub graph raw/hub_graph_models."""
 
+from assets.partitions import run_windows_or_all
 from assets.snapshot_assets import snapshot_asset
 from hubsignal import snapshots
 from hubsignal.families import load_families
 from hubsignal.hub import parse
 from hubsignal.hub.fetch import fetch_children, fetch_hub_models, top_models_in_window
 from hubsignal.hub.graph import crawl_graph
+from hubsignal.retention import COMPACT_PER_RUN, apply_retention
 from hubsignal.snapshots import NotScheduled
 from hubsignal.sources import HUB_CHILDREN, HUB_GRAPH, HUB_MODELS
 from hubsignal.windows import window_index, window_key
@@ -76,6 +78,21 @@ def _crawl_graph(context, resource, settings, start):
     context.log.info(f"hub_graph: {client.requests_sent} requests at a pace of {settings.graph_quota_per_5min}/5 min")
 
 
+def _graph_retention(context, settings) -> dict:
+    """After the load, in the same pool slot (no load reads a window while it is swapped): compact old crawled
+    windows in the landing zone, prune old raw rows; the run's own windows are never pruned."""
+    report = apply_retention(
+        settings,
+        now=snapshots.utc_now(),
+        keep=run_windows_or_all(context),
+        compact_limit=COMPACT_PER_RUN,
+        log=context.log.info,
+    )
+    for line in report.lines():
+        (context.log.warning if ": not " in line else context.log.info)(line)
+    return report.metadata()
+
+
 raw_hub_graph_models = snapshot_asset(
     HUB_GRAPH,
     _crawl_graph,
@@ -84,9 +101,13 @@ raw_hub_graph_models = snapshot_asset(
     metadata=lambda settings: {
         "graph_quota_per_5min": settings.graph_quota_per_5min,
         "graph_every": settings.graph_every,
+        "graph_compact_after_days": settings.graph_compact_after_days,
+        "graph_retain_days": settings.graph_retain_days,
     },
+    after=_graph_retention,
     description="The whole Hub as a graph: one row per (window, model) of every public model, with its "
     "downloads (its declared parents, base_model: tags, go to raw.hub_graph_edges, stored once while unchanged), "
-    "from a resumable crawl of GET /api/models or an "
-    "imported whole-Hub dump (docs/hub-graph.md).",
+    "from a resumable crawl of GET /api/models or an imported whole-Hub dump (docs/hub-graph.md). Then the "
+    "graph's retention: old crawled windows compacted in the landing zone, old raw rows pruned "
+    "(HUBSIGNAL_GRAPH_COMPACT_AFTER_DAYS, HUBSIGNAL_GRAPH_RETAIN_DAYS).",
 )

@@ -78,8 +78,10 @@ def snapshot_asset(
     description: str,
     deps=(),
     metadata: Callable[[object], dict] | None = None,
+    after: Callable[[dg.AssetExecutionContext, object], dict] | None = None,
 ) -> dg.AssetsDefinition:
-    """The asset of `source`; `metadata(settings)` adds keys to every materialization's metadata."""
+    """The asset of `source`; `metadata(settings)` adds keys to every materialization's metadata; `after(context,
+    settings)` runs once the windows are loaded (in the same duckdb pool slot) and returns more metadata."""
 
     @windowed_asset(
         key=key,
@@ -94,10 +96,12 @@ def snapshot_asset(
         settings = resource.settings()
         report = run_snapshot(context, source, lambda start: fetch(context, resource, settings, start))
         yield from window_materializations(context, [report])
+        after_metadata = after(context, settings) if after else {}
         yield dg.MaterializeResult(
             metadata={
                 **report.metadata(),
                 **(metadata(settings) if metadata else {}),
+                **after_metadata,
                 **read_table_metadata(settings, [source.table], *run_windows_or_all(context)),
             }
         )

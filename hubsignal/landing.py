@@ -1,7 +1,9 @@
 """The landing zone: immutable raw files, one folder per (source, window), the warehouse's source of truth.
 
 A window folder is written under a temporary name and renamed into place only when complete, so a killed
-run never leaves a half window; a landed window is never overwritten or deleted here.
+run never leaves a half window; a landed window is never overwritten or deleted here. The one exception is
+compaction (`swap_window_files`, hubsignal/retention.py): a window's files replaced by one file holding the same
+records, committed atomically by the manifest's replacement, their provenance kept in the new manifest.
 """
 
 from __future__ import annotations
@@ -372,21 +374,33 @@ def read_window(landing: Path, source: str, key: str) -> LandedWindow:
 # Load fingerprint prefix of a window quarantined because its files changed after landing: never equal to a
 # real fingerprint, so the next run re-reads (and re-checks) the window instead of skipping it.
 DAMAGED_PREFIX = "damaged:"
+# Load fingerprint prefix of a window whose raw rows retention pruned (hubsignal/retention.py): never equal to a
+# real fingerprint, so a run covering the window (e.g. `hubsignal backfill`) reloads it from the landing zone.
+PRUNED_PREFIX = "pruned:"
 
 
 def file_problems(landing: Path, source: str, key: str) -> list[str]:
     """Re-hash a landed window's files against its manifest: one line per file that is missing, unreadable or
     changed since landing (naming the file); empty when the window is intact. Reads, never decompresses."""
     folder = window_dir(landing, source, key)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        return [f"{folder / MANIFEST}: unreadable manifest ({exc})"]
-    problems = []
-    for entry in manifest.get("files", []):
-        problem = _landed_file_problem(folder / entry["file"], entry["sha256"])
-        if problem:
-            problems.append(problem)
+    for _ in range(2):
+        try:
+            data = (folder / MANIFEST).read_bytes()
+            manifest = json.loads(data)
+        except (OSError, ValueError) as exc:
+            return [f"{folder / MANIFEST}: unreadable manifest ({exc})"]
+        problems = []
+        for entry in manifest.get("files", []):
+            problem = _landed_file_problem(folder / entry["file"], entry["sha256"])
+            if problem:
+                problems.append(problem)
+        try:
+            swapped = problems and (folder / MANIFEST).read_bytes() != data
+        except OSError:
+            swapped = False
+        if not swapped:
+            break
+        # A compaction swapped the window's files while they were hashed (`swap_window_files`): hash the new ones.
     return problems
 
 
@@ -407,3 +421,99 @@ def _landed_file_problem(path: Path, manifest_sha256: str) -> str | None:
 
 def manifest_sha256(landing: Path, source: str, key: str) -> str:
     return hashlib.sha256((window_dir(landing, source, key) / MANIFEST).read_bytes()).hexdigest()
+
+
+# Manifest key of a window whose files were rewritten by compaction (`swap_window_files`): the provenance of
+# the files it replaced and `manifest_sha256`, the sha256 of the manifest it was compacted from.
+COMPACTED = "compacted"
+
+
+def load_identity(landing: Path, source: str, key: str) -> str:
+    """What a load of this window is keyed on (the snapshot loader's fingerprint, `hubsignal status`): the sha256
+    of its manifest; for a compacted window the sha256 of the manifest it was compacted from, since compaction
+    verified that its new files hold the same records: a loaded window is not reloaded for nothing."""
+    data = (window_dir(landing, source, key) / MANIFEST).read_bytes()
+    try:
+        compacted = json.loads(data).get(COMPACTED) or {}
+    except (ValueError, AttributeError):
+        compacted = {}
+    return compacted.get("manifest_sha256") or hashlib.sha256(data).hexdigest()
+
+
+# Compaction rewrites a landed window in place, committed by ONE atomic step (the manifest's replacement):
+# the new file is written beside the old ones under a `.compact-*` name, renamed to its final (unlisted) name,
+# the new manifest replaces the old one (os.replace), then the files it no longer lists are removed. A kill at
+# any point leaves the old manifest with its files, or the new one with its file; `remove_unlisted_files`
+# (the next compaction run, under the same lock) takes away what the killed one left.
+COMPACT_TEMP_PREFIX = ".compact-"
+# Files a landed window may hold that compaction can leave unlisted (pages of a crawl, the Parquet file).
+_LANDED_FILE = re.compile(r"^(page-\d+\.json\.gz|models\.parquet)$")
+
+
+def compact_temp_path(folder: Path, suffix: str) -> Path:
+    return folder / f"{COMPACT_TEMP_PREFIX}p{os.getpid()}-{uuid.uuid4().hex[:8]}{suffix}"
+
+
+def swap_window_files(folder: Path, written: Path, name: str, manifest: dict[str, Any]) -> None:
+    """Make `written` (a file beside the window's files, fsynced) the window's file `name` and `manifest` its
+    manifest, atomically; then remove the files the new manifest no longer lists. `manifest` must list `name`
+    with `written`'s sha256 (the caller verified the content)."""
+    if name in {entry["file"] for entry in _complete_manifest(folder).get("files", [])}:
+        raise LandingError(f"{folder / name}: listed by the current manifest; compaction never overwrites it")
+    os.rename(written, folder / name)
+    commit_manifest(folder, manifest)
+    remove_unlisted_files(folder)
+
+
+def commit_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Replace the window's manifest atomically (the one step that switches a compacted window to its new files)."""
+    tmp = compact_temp_path(folder, ".json")
+    _write_durably(tmp, json.dumps(manifest, indent=1, sort_keys=True).encode())
+    os.replace(tmp, folder / MANIFEST)
+    _fsync_dir(folder)
+
+
+def remove_unlisted_files(folder: Path) -> list[str]:
+    """Remove what a compaction (finished or killed) left in a landed window: `.compact-*` temporaries and landed
+    files (pages, the Parquet file) its current manifest does not list. Call only under the compaction lock.
+    Returns the names removed; nothing when the manifest is unreadable (the window is left for `verify`)."""
+    try:
+        listed = {entry["file"] for entry in _complete_manifest(folder).get("files", [])}
+    except LandingError:
+        return []
+    removed = []
+    for path in sorted(folder.iterdir()):
+        leftover = path.name.startswith(COMPACT_TEMP_PREFIX) or (
+            _LANDED_FILE.match(path.name) and path.name not in listed
+        )
+        if leftover and path.is_file():
+            path.unlink()
+            removed.append(path.name)
+    if removed:
+        _fsync_dir(folder)
+    return removed
+
+
+class SourceLock:
+    """An exclusive, non-blocking lock on `landing/<source>/.<name>.lock` (e.g. one compaction at a time).
+    `acquired` is False when another process holds it."""
+
+    def __init__(self, landing: Path, source: str, name: str):
+        self.path = landing / source / f".{name}.lock"
+        self.acquired = False
+        self._fh = None
+
+    def __enter__(self) -> SourceLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "w")
+        try:
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.acquired = True
+        except BlockingIOError:
+            self.acquired = False
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._fh.close()  # releases the lock

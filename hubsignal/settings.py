@@ -119,6 +119,10 @@ class Settings:
     gx_max_rows: int = 200_000  # a bigger batch is validated on a reproducible sample of this many rows
     graph_quota_share: float = 0.8  # share of hub_quota_per_5min the whole-Hub crawl paces itself to
     graph_every: int = 1  # crawl the whole Hub every N windows (window index since the epoch grid, mod N)
+    # Retention (docs/hub-graph.md "Retention"; 0 = never): crawled graph windows older than this are compacted
+    # into one Parquet file in the landing zone; raw.hub_graph_models rows older than that are pruned.
+    graph_compact_after_days: float = 7.0
+    graph_retain_days: float = 90.0
 
     @property
     def graph_quota_per_5min(self) -> int:
@@ -160,7 +164,16 @@ class Settings:
             gx_max_rows=_int("HUBSIGNAL_GX_MAX_ROWS", 200_000),
             graph_quota_share=_share("HUBSIGNAL_GRAPH_QUOTA_SHARE", 0.8),
             graph_every=max(1, _int("HUBSIGNAL_GRAPH_EVERY", 1)),
+            graph_compact_after_days=_days("HUBSIGNAL_GRAPH_COMPACT_AFTER_DAYS", 7.0),
+            graph_retain_days=_days("HUBSIGNAL_GRAPH_RETAIN_DAYS", 90.0),
         )
+
+
+def _days(name: str, default: float) -> float:
+    days = _float(name, default)
+    if days < 0:
+        raise ValueError(f"setting {name}={days} must be 0 (never) or a number of days")
+    return days
 
 
 def _share(name: str, default: float) -> float:

@@ -172,7 +172,7 @@ def snapshot(
                     log_rows.append(LogRow(source.name, start, key, "missing", message=message))
                     touched.append(start)
                     continue
-                fingerprint = f"{lz.manifest_sha256(landing, source.name, key)}:{source.parser_version}"
+                fingerprint = f"{lz.load_identity(landing, source.name, key)}:{source.parser_version}"
                 fingerprint_was, status_was, message_was = known.get(key, (None, None, None))
                 if fingerprint_was == fingerprint:
                     if status_was == "quarantined":

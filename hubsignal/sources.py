@@ -122,7 +122,7 @@ def score_file_source(name: str) -> Source:
 
 def source_named(name: str) -> Source:
     """The Source of a landing folder name (meta.snapshot_log.source)."""
-    for source in (HUB_MODELS, HUB_CHILDREN, LIVEBENCH, MODEL_CARDS, CARD_SCORES):
+    for source in (HUB_MODELS, HUB_CHILDREN, HUB_GRAPH, LIVEBENCH, MODEL_CARDS, CARD_SCORES):
         if source.name == name:
             return source
     if name.startswith(f"{score_files.SCORE_FILES}/"):

@@ -297,6 +297,22 @@ def cmd_verify(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_compact(args) -> int:
+    """The whole-Hub graph's retention now, with no per-run limit (every run applies it after the graph's load):
+    hubsignal/retention.py, docs/hub-graph.md "Retention"."""
+    from hubsignal.retention import apply_retention
+    from hubsignal.snapshots import utc_now
+    from hubsignal.warehouse import publish
+
+    settings = Settings.from_env()
+    report = apply_retention(settings, now=utc_now(), log=lambda line: None)
+    for line in report.lines():
+        print(line, file=sys.stderr if ": not " in line or report.locked else sys.stdout)
+    if report.pruned:
+        publish(settings.warehouse, settings.published_warehouse)  # `hubsignal status` and `make sql` read that copy
+    return 1 if report.not_compacted or report.not_pruned or report.locked else 0
+
+
 def cmd_status(args) -> int:
     from hubsignal.warehouse import for_reading, warehouse_exists
 
@@ -516,6 +532,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("start", nargs="?", help="first window key (default: every landed window)")
     p.add_argument("end", nargs="?", help="last window key (default: start)")
     p.set_defaults(func=cmd_verify)
+    p = sub.add_parser(
+        "compact",
+        help="the graph's retention now: compact old crawled windows in the landing zone, prune old raw graph rows",
+    )
+    p.set_defaults(func=cmd_compact)
     p = sub.add_parser(
         "release", help="accept a quarantined window although checks reject it (recorded with the reason)"
     )

@@ -118,18 +118,18 @@ def _relation(paths: list[Path]) -> str:
     return f"read_json({listed}, format = 'array', columns = {columns}, compression = 'gzip', filename = true)"
 
 
+# The listing of a model kept when it is listed twice (by the loader, and by compaction: hubsignal/retention.py).
+FIRST_LISTING = """row_number() OVER (
+    PARTITION BY lower(id) ORDER BY filename, "downloadsAllTime" DESC NULLS LAST, downloads DESC NULLS LAST
+) = 1"""
+
+
 def window_rows_sql(paths: list[Path], *, unique_ids: bool = False) -> str:
     """The landed files' rows, one per model, with the API's columns and `rest` (the `base_model:` tags' parts,
     sql/ddl/25_raw_hub_graph.sql) for the tags. A model listed twice (ids compared case-insensitively, e.g. a
     page boundary shifted while paging) keeps its listing from the first file (page order), then the one with
     the most all-time downloads; with `unique_ids` (checked by the caller) that pass is skipped."""
-    dedup = (
-        ""
-        if unique_ids
-        else """QUALIFY row_number() OVER (
-            PARTITION BY lower(id) ORDER BY filename, "downloadsAllTime" DESC NULLS LAST, downloads DESC NULLS LAST
-        ) = 1"""
-    )
+    dedup = "" if unique_ids else f"QUALIFY {FIRST_LISTING}"
     return (
         'SELECT id, author, downloads, "downloadsAllTime", likes, "createdAt", base_model_rest(tags) AS rest '
         f"FROM {_relation(paths)} WHERE id IS NOT NULL {dedup}"

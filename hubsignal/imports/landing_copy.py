@@ -81,6 +81,9 @@ def plan_window(folder: Path, *, now: datetime) -> WindowPlan:
             url=entry.get("url"),
             http_status=entry.get("http_status"),
             fetched_at=datetime.fromisoformat(entry["fetched_at"]) if entry.get("fetched_at") else None,
+            # A file stored as is (an imported dump's or a compacted window's models.parquet) is copied as is.
+            as_is=not entry["file"].endswith(".gz"),
+            received_sha256=entry.get("received_sha256"),
         )
         for entry, body in window.files
     ]

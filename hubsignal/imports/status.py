@@ -18,7 +18,11 @@ def unloaded_windows(landing: Path, con: duckdb.DuckDBPyConnection | None) -> li
         {}
         if con is None
         else {
-            (source, key): (fingerprint or "").removeprefix(lz.DAMAGED_PREFIX).split(":")[0]
+            # a window pruned by retention was loaded: not pending (a backfill of its range reloads it)
+            (source, key): (fingerprint or "")
+            .removeprefix(lz.DAMAGED_PREFIX)
+            .removeprefix(lz.PRUNED_PREFIX)
+            .split(":")[0]
             for source, key, fingerprint in con.execute(
                 # every status: a missing window has no fingerprint, so it counts as not loaded either way (and this
                 # read-only query needs no macro, so it also works on a warehouse written by an older version)
@@ -30,7 +34,7 @@ def unloaded_windows(landing: Path, con: duckdb.DuckDBPyConnection | None) -> li
     for folder in walk_windows(landing):
         manifest = json.loads((folder / lz.MANIFEST).read_text())
         source, key = manifest.get("source", folder.parent.name), manifest.get("window_key", folder.name)
-        if loaded.get((source, key)) != lz.manifest_sha256(landing, source, key):
+        if loaded.get((source, key)) != lz.load_identity(landing, source, key):
             out.append((source, key, manifest.get("origin", "?")))
     return out
 
