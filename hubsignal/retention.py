@@ -215,10 +215,11 @@ def compact_graph_windows(
 
 
 def prune_graph_windows(con: duckdb.DuckDBPyConnection, window_starts: list[datetime], *, note: str) -> int:
-    """THE pruning of the graph's raw rows (extend it here to every table the graph's loader fills): delete the
-    windows' rows from raw.hub_graph_models, take them out of the edge intervals (raw.hub_graph_edges), and mark their meta.snapshot_log fingerprints (lz.PRUNED_PREFIX) so a
-    run covering them reloads them from the landing zone; their status, counts and loaded_at stay (the marts
-    keep the rows built from them). One transaction. Returns the rows deleted."""
+    """THE pruning of the graph's raw rows (every table the graph's loader fills): delete the windows' rows from
+    raw.hub_graph_models, take them out of the edge intervals (raw.hub_graph_edges), and mark their
+    meta.snapshot_log fingerprints (lz.PRUNED_PREFIX) so a run covering them reloads them from the landing zone;
+    their status, counts and loaded_at stay (the marts keep the rows built from them). One transaction. Returns
+    the rows deleted."""
     starts = [naive_utc(w) for w in window_starts]
     if not starts:
         return 0
