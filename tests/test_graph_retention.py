@@ -270,6 +270,9 @@ def test_pruned_raw_rows_come_back_by_a_backfill_with_the_same_rows_and_marts(ho
     assert "compacted 1 window(s)" in out and "pruned 3,000 raw.hub_graph_models rows of 1 window(s)" in out
     assert query(home, "SELECT count(*) FROM raw.hub_graph_models") == [(0,)]
     assert query(home, "SELECT count(*) FROM staging.hub_graph_edges") == [(0,)]
+    # the edges only that window declared go too, and it is no longer a loaded window of the intervals
+    assert query(home, "SELECT count(*) FROM raw.hub_graph_edges") == [(0,)]
+    assert query(home, "SELECT count(*) FROM raw.hub_graph_edge_windows") == [(0,)]
     marts = {k: v for k, v in before.items() if k.startswith("marts.")}
     assert {k: v for k, v in _warehouse_checksums(home).items() if k.startswith("marts.")} == marts  # kept
     pruned = _graph_log(home)
