@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from assets.checks import build_checks
+from hubsignal.hub import graph
 from hubsignal.quality.quarantine import RELOADED_FAILS, ReleaseError, release
 from hubsignal.quality.sql_checks import CheckFileError, discover_checks, evaluate, load_check
 from hubsignal.sql_models import discover_models, materialize
@@ -97,11 +98,15 @@ def _good_warehouse(home):
         # a clean whole-Hub graph each window: a chain Qwen/Qwen3-8B <- alice/ft <- bob/ft-gguf
         for k in range(N):
             con.execute(
-                "INSERT INTO raw.hub_graph_models (window_start, model_id, author, downloads_30d, parents) VALUES "
-                "(?, 'Qwen/Qwen3-8B', 'Qwen', 100, []), "
-                "(?, 'alice/ft', 'alice', 10, [{'parent_id': 'Qwen/Qwen3-8B', 'relation': 'finetune'}]), "
-                "(?, 'bob/ft-gguf', 'bob', 5, [{'parent_id': 'alice/ft', 'relation': 'quantized'}])",
+                "INSERT INTO raw.hub_graph_models (window_start, model_id, author, downloads_30d) VALUES "
+                "(?, 'Qwen/Qwen3-8B', 'Qwen', 100), (?, 'alice/ft', 'alice', 10), (?, 'bob/ft-gguf', 'bob', 5)",
                 [w(k)] * 3,
+            )
+            graph.set_window_edges(
+                con,
+                w(k),
+                "SELECT * FROM (VALUES ('alice/ft', 'Qwen/Qwen3-8B', 'finetune'), "
+                "('bob/ft-gguf', 'alice/ft', 'quantized')) AS t(child_id, parent_id, relation)",
             )
         log_windows(con, "hub_graph", range(N))
         # staging.unmatched_models is a view over the identity models; here a table with its columns
@@ -269,9 +274,11 @@ BAD_WINDOWS = [
     # self-loop, a dead parent and a 2-cycle
     (
         "hub_graph_anomalies",
-        "UPDATE raw.hub_graph_models SET parents = [{{'parent_id': 'alice/ft', 'relation': 'finetune'}}, "
-        "{{'parent_id': 'gone/deleted', 'relation': NULL}}, {{'parent_id': 'bob/ft-gguf', 'relation': 'merge'}}] "
-        "WHERE model_id = 'alice/ft' AND window_start = '{bad}'",
+        # (the last loaded window: alice/ft's open edge interval ends there, and its new edges start there)
+        "UPDATE raw.hub_graph_edges SET valid_to = '{bad}' WHERE child_id = 'alice/ft' AND valid_to IS NULL; "
+        "INSERT INTO raw.hub_graph_edges (child_id, parent_id, relation, valid_from) VALUES "
+        "('alice/ft', 'alice/ft', 'finetune', '{bad}'), ('alice/ft', 'gone/deleted', NULL, '{bad}'), "
+        "('alice/ft', 'bob/ft-gguf', 'merge', '{bad}')",
         1,
         "1 2 1 1 alice/ft gone/deleted",
     ),
