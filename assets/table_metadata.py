@@ -19,9 +19,10 @@ def table_metadata(
         "dagster/column_schema": dg.TableSchema(
             columns=[dg.TableColumn(name, typ, description=doc or None) for name, typ, doc in p.columns]
         ),
-        "dagster/row_count": dg.MetadataValue.int(p.row_count),
         "table": dg.MetadataValue.text(table),
     }
+    if p.row_count is not None:
+        out["dagster/row_count"] = dg.MetadataValue.int(p.row_count)
     if p.grain:
         out["grain"] = dg.MetadataValue.text(p.grain)
     if p.rows_in_range is not None:

@@ -111,7 +111,7 @@ class TableProfile:
     table: str
     grain: str | None
     columns: list[tuple[str, str, str]]  # (name, DuckDB type, contract description)
-    row_count: int
+    row_count: int | None  # None: a windowed view, counted only over the run's windows (rows_in_range)
     rows_in_range: int | None = None  # rows with window_start in the run's range (windowed tables)
     preview_window: str | None = None
     preview: str | None = None  # Markdown table of the preview rows
@@ -133,10 +133,17 @@ def profile(
         for name, typ, *_ in con.execute(f"DESCRIBE {table}").fetchall()
     ]
     names = [c[0] for c in cols]
-    out = TableProfile(
-        table, described.grain if described else None, cols, con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    )
     windowed = "window_start" in names and start is not None and end is not None
+    schema, name = table.split(".", 1)
+    is_view = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = ? AND view_name = ?",
+        [schema, name],
+    ).fetchone()[0]
+    # A windowed view is not counted whole: that evaluates it over every window of history on every run (e.g.
+    # staging.hub_graph_edges unnests every model's parents of every window); its run's rows are counted.
+    row_count = None if windowed and is_view else con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    out = TableProfile(table, described.grain if described else None, cols, row_count)
     bounds = [start.replace(tzinfo=None), end.replace(tzinfo=None)] if windowed else []
     if windowed:
         out.rows_in_range = con.execute(

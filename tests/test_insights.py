@@ -271,3 +271,52 @@ def test_report_command_prints_the_path(home, capsys):
 
     assert main(["report"]) == 0
     assert capsys.readouterr().out.strip() == str(Path(home) / "report" / "index.html")
+
+
+def test_time_series_charts_draw_a_bounded_number_of_points():
+    """A year of windows costs the page what a month does: the downloads line thins older windows evenly
+    (the newest always drawn), the quality chart shows the last QUALITY_DAYS days."""
+    from datetime import date, datetime, timedelta
+
+    from hubsignal.insights import charts
+
+    first = datetime(2025, 1, 1)
+    windows = [first + timedelta(hours=6 * i) for i in range(1460)]
+    rows = [{"window_start": w, "family": f, "downloads_all_time": i} for i, w in enumerate(windows) for f in "AB"]
+    kept = charts.thin_windows(rows)
+    kept_windows = sorted({r["window_start"] for r in kept})
+    assert len(kept_windows) <= charts.MAX_LINE_WINDOWS and len(kept_windows) > charts.MAX_LINE_WINDOWS // 2
+    assert kept_windows[-1] == windows[-1] and all(
+        len([r for r in kept if r["window_start"] == w]) == 2 for w in kept_windows
+    )
+    assert charts.thin_windows(rows[:100]) == rows[:100]  # few windows: all drawn
+    line = charts.cumulative_downloads(rows, []).to_dict()
+    assert len(line["data"]["values"]) == len(kept)
+
+    days = [date(2025, 1, 1) + timedelta(days=d) for d in range(365)]
+    quality = charts.quality([{"day": d, "status": "imported", "snapshots": 4} for d in days]).to_dict()
+    drawn = sorted(v["day"] for v in quality["data"]["values"])
+    assert len(drawn) == charts.QUALITY_DAYS and drawn[-1] == days[-1].isoformat()
+
+
+def test_profile_counts_a_windowed_view_only_over_the_run_windows():
+    """A windowed view is not evaluated over all history for its row count (staging.hub_graph_edges at 2M models
+    a window); a table is counted whole (DuckDB keeps its count)."""
+    from datetime import datetime
+
+    import duckdb
+
+    from hubsignal.contract import profile
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA staging")
+    con.execute(
+        "CREATE TABLE raw.t AS SELECT TIMESTAMP '2025-01-01' + to_hours(6 * (i % 40)) AS window_start, i "
+        "FROM range(400) r(i)"
+    )
+    con.execute("CREATE VIEW staging.v AS SELECT window_start, i FROM raw.t")
+    start, end = datetime(2025, 1, 3), datetime(2025, 1, 4)
+    view, table = profile(con, "staging.v", start, end), profile(con, "raw.t", start, end)
+    assert view.row_count is None and view.rows_in_range == 40
+    assert table.row_count == 400 and table.rows_in_range == 40
+    assert profile(con, "staging.v").row_count == 400  # no run range: counted whole

@@ -266,3 +266,24 @@ def test_status_reads_the_published_copy_while_a_writer_holds_the_warehouse(tmp_
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_publish_is_an_independent_copy_and_leaves_no_temp_file(tmp_path):
+    """publish clones the file where reflinks exist (copy-on-write), else copies it: either way the published
+    copy holds what the warehouse held at publish time and later writes do not reach it."""
+    from hubsignal.warehouse import clone_file, publish
+
+    warehouse, published = tmp_path / "warehouse.duckdb", tmp_path / "published" / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)")
+    con.close()
+    assert publish(warehouse, published) == published
+    con = duckdb.connect(str(warehouse))
+    con.execute("INSERT INTO t SELECT 5000")
+    con.close()
+    reader = duckdb.connect(str(published), read_only=True)
+    assert reader.execute("SELECT count(*), max(i) FROM t").fetchone() == (1000, 999)
+    reader.close()
+    assert sorted(p.name for p in published.parent.iterdir()) == ["warehouse.duckdb"]
+    assert clone_file(warehouse, tmp_path / "clone.duckdb") in ("clone", "copy")
+    assert (tmp_path / "clone.duckdb").read_bytes() == warehouse.read_bytes()

@@ -22,6 +22,21 @@ LEGACY_THIRD = "Legacy MMLU (third-party)"
 LIVEBENCH = "LiveBench global average"
 COLORS = {LEGACY_SELF: "#d62728", LEGACY_THIRD: "#ff9896", LIVEBENCH: "#1f77b4"}
 STATUS_COLORS = {"observed": "#2ca02c", "imported": "#1f77b4", "missing": "#bbbbbb", "quarantined": "#d62728"}
+# The time-series charts draw a bounded number of points, so the page costs the same after a month or a year of
+# history (Altair validates and vl-convert renders every point: seconds for a year of windows).
+MAX_LINE_WINDOWS = 240  # cumulative downloads: older windows thinned evenly, the newest always kept
+QUALITY_DAYS = 90  # data quality: the newest days only
+
+
+def thin_windows(rows: list[dict], max_windows: int = MAX_LINE_WINDOWS, key: str = "window_start") -> list[dict]:
+    """The rows of at most `max_windows` distinct `key` values, evenly spaced over all of them, counted back
+    from the newest (always kept); rows in their order."""
+    keys = sorted({r[key] for r in rows})
+    if len(keys) <= max_windows:
+        return rows
+    step = -(-len(keys) // max_windows)  # ceil: at most max_windows kept
+    kept = set(keys[::-1][::step])
+    return [r for r in rows if r[key] in kept]
 
 
 def _labelled_bars(base: alt.Chart, field: str, *, label_format: str, color: str, width: int) -> alt.Chart:
@@ -117,7 +132,7 @@ def cumulative_downloads(rows: list[dict], overtakes: list[dict]) -> alt.Chart |
     if not rows:
         return None
     lines = (
-        alt.Chart(alt.Data(values=_values(rows)))
+        alt.Chart(alt.Data(values=_values(thin_windows(rows))))
         .mark_line(strokeWidth=1.5)
         .encode(
             x=alt.X("window_start:T", title=None),
@@ -208,8 +223,11 @@ def disclosure(rows: list[dict]) -> alt.Chart | None:
 
 
 def quality(rows: list[dict]) -> alt.Chart | None:
+    """Source windows per day by status, the newest QUALITY_DAYS days."""
     if not rows:
         return None
+    newest = max(r["day"] for r in rows)
+    rows = [r for r in rows if (newest - r["day"]).days < QUALITY_DAYS]
     present = [s for s in STATUS_COLORS if any(r["status"] == s for r in rows)]
     others = sorted({r["status"] for r in rows} - set(present))
     domain = present + others

@@ -344,7 +344,7 @@ def render(d: InsightsData) -> str:
         ),
         figure(
             "chart-quality",
-            "Data quality: source windows by status",
+            f"Data quality: source windows by status, the last {charts.QUALITY_DAYS} days",
             charts.quality(d["quality"]),
             "No source has been loaded yet.",
             "meta.snapshot_log",

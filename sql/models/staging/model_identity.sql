@@ -21,11 +21,12 @@ WITH names AS (
     FROM staging.legacy_scores
     GROUP BY source, source_model
     UNION ALL
-    SELECT DISTINCT 'hub', model_id, model_id
-    FROM staging.hub_models
-    WHERE window_start = (
-        SELECT max(window_start) FROM meta.accepted_windows WHERE source = 'hub_models'
-    )
+    SELECT DISTINCT 'hub', h.model_id, h.model_id
+    FROM staging.hub_models AS h
+    -- A join, not `= (SELECT max(...))`: inlined into the gap views, the scalar subquery was not pushed into
+    -- the scan and every window of history was matched to its family (7x slower after a year).
+    SEMI JOIN (SELECT max(window_start) AS w FROM meta.accepted_windows WHERE source = 'hub_models') AS latest
+        ON h.window_start = latest.w
 ),
 overridden AS (
     SELECT
