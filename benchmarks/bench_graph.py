@@ -45,24 +45,11 @@ def _bytes(path: Path) -> int:
 
 
 def _write_dump(path: Path, n: int, fetched_at: datetime) -> Path:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from tests.fakes.fake_whole_hub import whole_hub_models
+    from tests.fakes.fake_whole_hub import whole_hub_dump_table
 
-    models = [{k: v for k, v in m.items() if k != "_id"} for m in whole_hub_models(n, seed=n)]
-    schema = pa.schema(
-        [
-            ("id", pa.string()),
-            ("author", pa.string()),
-            ("likes", pa.int64()),
-            ("downloads", pa.int64()),
-            ("downloadsAllTime", pa.int64()),
-            ("createdAt", pa.string()),
-            ("tags", pa.list_(pa.string())),
-        ]
-    )
-    table = pa.Table.from_pylist(models, schema=schema).replace_schema_metadata({"fetched_at": fetched_at.isoformat()})
+    table = whole_hub_dump_table(n, seed=n).replace_schema_metadata({"fetched_at": fetched_at.isoformat()})
     pq.write_table(table, path, compression="zstd")
     return path
 

@@ -36,28 +36,13 @@ TARGET = 1.2
 def write_daily_dumps(folder: Path, days: int, n: int) -> list[Path]:
     """One whole-Hub Parquet dump per day (the same N models; downloads grow by day), fetched 10:42 UTC: the
     window <day>-09:00."""
-    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from tests.fakes.fake_whole_hub import whole_hub_models
+    from tests.fakes.fake_whole_hub import whole_hub_dump_table
 
     folder.mkdir(parents=True, exist_ok=True)
-    models = whole_hub_models(n, seed=n)
-    base = pa.Table.from_pylist(
-        [{k: v for k, v in m.items() if k != "_id"} for m in models],
-        schema=pa.schema(
-            [
-                ("id", pa.string()),
-                ("author", pa.string()),
-                ("likes", pa.int64()),
-                ("downloads", pa.int64()),
-                ("downloadsAllTime", pa.int64()),
-                ("createdAt", pa.string()),
-                ("tags", pa.list_(pa.string())),
-            ]
-        ),
-    )
+    base = whole_hub_dump_table(n, seed=n)
     paths = []
     for d in range(days):
         day = YEAR_START + timedelta(days=d)

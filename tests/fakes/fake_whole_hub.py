@@ -114,6 +114,24 @@ def whole_hub_models(n: int, seed: int = 0) -> list[dict]:
     return models[:n]
 
 
+def whole_hub_dump_table(n: int, seed: int = 0):
+    """`whole_hub_models(n, seed)` as a whole-Hub dump's Arrow table (the API's field names), for Parquet dumps."""
+    import pyarrow as pa
+
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("author", pa.string()),
+            ("likes", pa.int64()),
+            ("downloads", pa.int64()),
+            ("downloadsAllTime", pa.int64()),
+            ("createdAt", pa.string()),
+            ("tags", pa.list_(pa.string())),
+        ]
+    )
+    return pa.Table.from_pylist([{k: v for k, v in m.items() if k != "_id"} for m in whole_hub_models(n, seed)], schema)
+
+
 def parents_of(record: dict) -> set[str]:
     """Lower-cased parent ids from the tags (any relation)."""
     out = set()
