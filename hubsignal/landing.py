@@ -404,17 +404,22 @@ def file_problems(landing: Path, source: str, key: str) -> list[str]:
     return problems
 
 
-def _landed_file_problem(path: Path, manifest_sha256: str) -> str | None:
-    """Why a landed file no longer matches its manifest entry (naming the file), or None when it does.
-    Hashes in blocks: a landed file may be larger than memory."""
+def sha256_file(path: Path) -> str:
+    """The file's sha256, hashed in blocks: a landed file or an imported dump may be larger than memory."""
     digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _landed_file_problem(path: Path, manifest_sha256: str) -> str | None:
+    """Why a landed file no longer matches its manifest entry (naming the file), or None when it does."""
     try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        digest = sha256_file(path)
     except OSError as exc:
         return f"{path}: listed in the manifest but unreadable ({exc})"
-    if digest.hexdigest() != manifest_sha256:
+    if digest != manifest_sha256:
         return f"{path}: sha256 differs from the manifest (file changed after landing)"
     return None
 

@@ -14,7 +14,6 @@ the warehouse keeps a horizon.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -144,7 +143,7 @@ def compact_graph_window(landing: Path, key: str, *, now: datetime) -> tuple[int
             raise
         finally:
             con.close()
-    data_sha = _sha256(written)
+    data_sha = lz.sha256_file(written)
     after = written.stat().st_size
     compacted_manifest = {
         **{k: v for k, v in manifest.items() if k not in ("files", "record_count")},
@@ -321,14 +320,6 @@ def apply_retention(
 
 def _window_end(key: str) -> datetime:
     return parse_window_key(key) + WINDOW
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fsync(path: Path) -> None:

@@ -29,7 +29,6 @@ from hubsignal.imports.common import (
     Outcome,
     WindowPlan,
     apply_plans,
-    sha256_file,
     walk_windows,
 )
 from hubsignal.windows import latest_closed_window, parse_window_key, window_key
@@ -87,7 +86,7 @@ def _import_score_file(
     except ImportError:
         outcome.error = f"{path}: legacy score files cannot be imported: no hubsignal.scores.files.land_score_file"
         return
-    sha = sha256_file(path)
+    sha = lz.sha256_file(path)
     if observed_at is None:
         for folder in walk_windows(landing / SCORE_FILES):
             manifest = json.loads((folder / lz.MANIFEST).read_text())

@@ -30,14 +30,6 @@ class ImportRejected(ValueError):
     """An input cannot be imported; the message names the file (and the record or window)."""
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def parse_observed_at(value: Any, where: str, now: datetime) -> datetime:
     """An observation time: ISO 8601 with a zone (`Z` or an offset), not in the future. Returns aware UTC."""
     if isinstance(value, datetime):

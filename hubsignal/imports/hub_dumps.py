@@ -41,7 +41,6 @@ from hubsignal.imports.common import (
     WindowPlan,
     imported_file_plan,
     parse_observed_at,
-    sha256_file,
 )
 from hubsignal.landing import LandedWindow, LandingError, RawFile
 from hubsignal.windows import window_floor, window_key
@@ -288,7 +287,7 @@ def _observed_at(dump: Dump, explicit: datetime | None, now: datetime) -> tuple[
 def plan_hub_dump(path: Path, *, families: Families, observed_at: datetime | None, now: datetime) -> list[WindowPlan]:
     """Read and fully validate a dump; the windows it would land: `hub_graph` (every model of the dump) and
     `hub_models` (the tracked orgs' models, when it has any). Nothing is written."""
-    sha = sha256_file(path) if path.is_file() else ""
+    sha = lz.sha256_file(path) if path.is_file() else ""
     tracked = {org.lower() for org in families.orgs}
     dump = read_dump(path, tracked)
     if not (dump.n_records or dump.records):

@@ -18,8 +18,8 @@ from hubsignal.imports.common import (
     ImportRejected,
     WindowPlan,
     imported_file_plan,
-    sha256_file,
 )
+from hubsignal.landing import sha256_file
 
 IMPORTER = "livebench_release"
 _FILE = re.compile(r"^(table_\d{4}_\d{2}_\d{2}\.csv|categories_\d{4}_\d{2}_\d{2}\.json)$")
