@@ -104,7 +104,7 @@ def test_crawl_builds_exact_derivative_trees(home, livebench, monkeypatch, n, ru
     assert got == expected
     assert sum(v["n_transitive_derivatives"] for v in got.values()) > n // 10  # the trees are not trivial
     assert max(v["max_depth"] for v in got.values()) > 8  # deeper than the old 8-level search: exact at any depth
-    anomalies = anomaly_truth(models)
+    anomalies = anomaly_truth(models, load_families(DEFAULT_FAMILIES_FILE).family_of)
     assert _anomalies(home, key) == anomalies and min(anomalies.values()) > 0
 
 

@@ -117,7 +117,12 @@ def _good_warehouse(home):
         )
     with open_warehouse(path) as con:
         models = {m.table: m for m in discover_models()}
-        for table in ("staging.hub_models", "marts.family_downloads", "staging.hub_graph_edges"):
+        for table in (
+            "staging.hub_models",
+            "marts.family_downloads",
+            "staging.hub_graph_edges",
+            "staging.family_derivative_reach",
+        ):
             materialize(con, models[table], w(0), w(N))
     return path
 
@@ -274,8 +279,7 @@ BAD_WINDOWS = [
     # self-loop, a dead parent and a 2-cycle
     (
         "hub_graph_anomalies",
-        # (the last loaded window: alice/ft's open edge interval ends there, and its new edges start there)
-        "UPDATE raw.hub_graph_edges SET valid_to = '{bad}' WHERE child_id = 'alice/ft' AND valid_to IS NULL; "
+        # (the last loaded window: alice/ft's new edges start there, beside its Qwen edge)
         "INSERT INTO raw.hub_graph_edges (child_id, parent_id, relation, valid_from) VALUES "
         "('alice/ft', 'alice/ft', 'finetune', '{bad}'), ('alice/ft', 'gone/deleted', NULL, '{bad}'), "
         "('alice/ft', 'bob/ft-gguf', 'merge', '{bad}')",

@@ -1,17 +1,18 @@
 -- asset: raw.hub_graph_models
 -- severity: warn
--- description: Oddities of the whole-Hub graph that end the derivative walk, per window (zero rows: none): self-loops, models on a cycle, edges to a parent not listed in the window (docs/hub-graph.md).
+-- description: Oddities of the whole-Hub graph that end the derivative walk, per window (zero rows: none): self-loops, models on a cycle of the family trees, edges to a parent not listed in the window (docs/hub-graph.md).
 --
 -- Per accepted hub_graph window, over the declared edges of staging.hub_graph_edges (ids case-insensitive, one
 -- edge per child and parent whatever the relation):
 --   n_self_loops = models that name themselves as parent;
 --   n_dead_parent_edges / n_dead_parents = edges whose parent is not listed in the window (deleted, private,
 --     renamed, or never existed), and the distinct such parents;
---   n_models_on_cycles = what remains of the graph of listed models after repeatedly removing every model with
---     no parent left and every model with no child left (self-loops ignored): exactly the models on a cycle,
---     plus models on a chain from one cycle to another (rare). Two walks that each touch a model once
---     (Kahn's peeling from the sources, then from the sinks, of the models that have both a parent and a
---     child), no per-model recursive search: cheap at 2M models;
+--   n_models_on_cycles = the cycles the derivative walk meets: within the family trees (the models of
+--     staging.family_derivative_reach; a walk that reaches one model of a cycle reaches all of it), what
+--     remains after repeatedly removing every model with no parent left and every model with no child left
+--     (self-loops ignored): exactly the models on a cycle, plus models on a chain from one cycle to another
+--     (rare). Two walks that each touch a model once (Kahn's peeling from the sources, then from the sinks,
+--     of the models that have both a parent and a child), no per-model recursive search: cheap at 2M models;
 --   example_cycle_model, example_dead_parent = one of each (the smallest id), to look at.
 WITH graph_windows AS (
     SELECT window_start
@@ -42,10 +43,16 @@ dead_counts AS (
     FROM dead
     GROUP BY ALL
 ),
-live AS MATERIALIZED (  -- edges between two listed models, self-loops dropped
+tree_models AS (
+    SELECT DISTINCT window_start, lower(model_id) AS model_key
+    FROM staging.family_derivative_reach
+    WHERE window_start IN (SELECT window_start FROM graph_windows)
+),
+live AS MATERIALIZED (  -- edges between two models of the family trees, self-loops dropped
     SELECT d.window_start, d.parent_key, d.child_key
     FROM declared AS d
-    SEMI JOIN listed AS l ON l.window_start = d.window_start AND l.model_key = d.parent_key
+    SEMI JOIN tree_models AS p ON p.window_start = d.window_start AND p.model_key = d.parent_key
+    SEMI JOIN tree_models AS c ON c.window_start = d.window_start AND c.model_key = d.child_key
     WHERE d.child_key <> d.parent_key
 ),
 inner_models AS (  -- only a model with both a parent and a child can be on a cycle

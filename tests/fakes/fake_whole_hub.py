@@ -215,10 +215,11 @@ class _Ordered(dict):
         return self._ordered
 
 
-def anomaly_truth(models: list[dict]) -> dict[str, int]:
+def anomaly_truth(models: list[dict], family_of) -> dict[str, int]:
     """What the warn check hub_graph_anomalies counts, computed independently (networkx): self-loops, edges to
-    parents not listed, and the models that are both reachable from a cycle and reach one (cycle members
-    included), cycles being the strongly connected components of two or more models."""
+    parents not listed, and, within the family trees (the official models and their descendants), the models
+    that are both reachable from a cycle and reach one (cycle members included), cycles being the strongly
+    connected components of two or more models."""
     import networkx as nx
 
     listed = {m["id"].lower() for m in models}
@@ -233,6 +234,8 @@ def anomaly_truth(models: list[dict]) -> dict[str, int]:
                 dead.add((child, parent))
             else:
                 graph.add_edge(parent, child)
+    official = {m["id"].lower() for m in models if family_of(m["id"])} & set(graph)
+    graph = graph.subgraph(official.union(*(nx.descendants(graph, o) for o in official)))
     on_cycle = set().union(*(c for c in nx.strongly_connected_components(graph) if len(c) > 1))
     downstream, upstream = set(on_cycle), set(on_cycle)
     for node in on_cycle:
