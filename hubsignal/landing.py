@@ -148,7 +148,7 @@ def land_window(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_dir(final.parent)  # make the rename itself durable
+    fsync_path(final.parent)  # make the rename itself durable
     return final
 
 
@@ -256,7 +256,7 @@ class PartialWindow:
         }
         _write_durably(self.folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
         os.rename(self.folder, self.final)
-        _fsync_dir(self.final.parent)
+        fsync_path(self.final.parent)
         (self.final / self.CHECKPOINT).unlink()  # after the rename: a crash before it still resumes
         self._lock_path.unlink(missing_ok=True)
         return self.final
@@ -340,7 +340,8 @@ def remove_stale_temp_folders(
     return removed
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file or a folder (a folder: to make the renames in it durable) by its path."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -475,7 +476,7 @@ def commit_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     tmp = compact_temp_path(folder, ".json")
     _write_durably(tmp, json.dumps(manifest, indent=1, sort_keys=True).encode())
     os.replace(tmp, folder / MANIFEST)
-    _fsync_dir(folder)
+    fsync_path(folder)
 
 
 def remove_unlisted_files(folder: Path) -> list[str]:
@@ -495,7 +496,7 @@ def remove_unlisted_files(folder: Path) -> list[str]:
             path.unlink()
             removed.append(path.name)
     if removed:
-        _fsync_dir(folder)
+        fsync_path(folder)
     return removed
 
 

@@ -14,7 +14,6 @@ the warehouse keeps a horizon.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -110,7 +109,7 @@ def compact_graph_window(landing: Path, key: str, *, now: datetime) -> tuple[int
             # The pages parsed once, every record as listed (createdAt too); then the records the loader keeps
             # (graph.FIRST_LISTING: a model listed twice keeps its first listing; a record without an id is never
             # loaded).
-            con.execute(f"CREATE TABLE listed AS SELECT {columns}, filename FROM {graph._relation(pages)}")
+            con.execute(f"CREATE TABLE listed AS SELECT {columns}, filename FROM {graph.landed_relation(pages)}")
             (listed,) = con.execute("SELECT count(*) FROM listed").fetchone()
             con.execute(
                 f"CREATE TABLE kept AS SELECT {columns} FROM listed QUALIFY id IS NOT NULL AND {graph.FIRST_LISTING}"
@@ -125,7 +124,7 @@ def compact_graph_window(landing: Path, key: str, *, now: datetime) -> tuple[int
                 f"COPY (SELECT {columns} FROM kept ORDER BY id) TO '{written}' "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
             )
-            _fsync(written)
+            lz.fsync_path(written)
             # Every row, every value: the file against the pages' records, joined on the id (unique in both:
             # FIRST_LISTING kept one listing per id; a row written twice shows in the count).
             same = " AND ".join(f'k."{c}" IS NOT DISTINCT FROM p."{c}"' for c in graph.API_COLUMNS)
@@ -320,11 +319,3 @@ def apply_retention(
 
 def _window_end(key: str) -> datetime:
     return parse_window_key(key) + WINDOW
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -241,14 +241,15 @@ def test_a_compaction_that_does_not_match_the_pages_swaps_nothing(tmp_path, monk
 
     from hubsignal import retention
 
-    fsync = retention._fsync
+    fsync = lz.fsync_path
 
     def lose_a_record(path: Path) -> None:
-        duckdb.sql(f"COPY (FROM read_parquet('{path}') LIMIT 999) TO '{path}.short' (FORMAT parquet)")
-        os.replace(f"{path}.short", path)
+        if Path(path).name.startswith(".compact-") and Path(path).is_file():  # the compacted file, once written
+            duckdb.sql(f"COPY (FROM read_parquet('{path}') LIMIT 999) TO '{path}.short' (FORMAT parquet)")
+            os.replace(f"{path}.short", path)
         fsync(path)
 
-    monkeypatch.setattr(retention, "_fsync", lose_a_record)
+    monkeypatch.setattr(retention.lz, "fsync_path", lose_a_record)
     now = datetime.now(UTC)
     report = compact_graph_windows(landing, older_than=now, now=now)
     assert "differ from the pages" in report.not_compacted[key]

@@ -109,7 +109,7 @@ def _drop_stale_partials(landing: Path, key: str, log: Callable[[str], None]) ->
             log(f"{SOURCE}: removed the unfinished crawl of an older window ({folder.name})")
 
 
-def _relation(paths: list[Path]) -> str:
+def landed_relation(paths: list[Path]) -> str:
     """A DuckDB relation over the landed files with the API's column names and each row's file."""
     listed = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
     if all(p.name.endswith(".parquet") for p in paths):
@@ -132,7 +132,7 @@ def window_rows_sql(paths: list[Path], *, unique_ids: bool = False) -> str:
     dedup = "" if unique_ids else f"QUALIFY {FIRST_LISTING}"
     return (
         'SELECT id, author, downloads, "downloadsAllTime", likes, "createdAt", base_model_rest(tags) AS rest '
-        f"FROM {_relation(paths)} WHERE id IS NOT NULL {dedup}"
+        f"FROM {landed_relation(paths)} WHERE id IS NOT NULL {dedup}"
     )
 
 
@@ -166,7 +166,7 @@ def ids_are_unique(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> bool:
     parse would cost more than it saves) always take the duplicate-removal pass."""
     if not all(p.name.endswith(".parquet") for p in paths):
         return False
-    return con.execute(f"SELECT count(id) = count(DISTINCT lower(id)) FROM {_relation(paths)}").fetchone()[0]
+    return con.execute(f"SELECT count(id) = count(DISTINCT lower(id)) FROM {landed_relation(paths)}").fetchone()[0]
 
 
 def load_window(con: duckdb.DuckDBPyConnection, paths: list[Path], window_start: datetime) -> int:
